@@ -1,0 +1,44 @@
+# Style Across Cultures: the two commands are `make lab` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+KERNEL := style-across-cultures
+STAMP  := $(VENV)/.installed
+
+.PHONY: install lab test unit notebooks bench clean
+
+# Create .venv, install the pinned requirements and `helpers` (editable), register the kernel.
+# Re-runs only when requirements.txt or pyproject.toml change.
+install: $(STAMP)
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "the course needs Python 3.11, found " + sys.version.split()[0]'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==25.3
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Style Across Cultures (Python 3.11)"
+	touch $(STAMP)
+
+# Open the course in JupyterLab with the course's kernel.
+lab: install
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+# The whole test suite: unit tests + every notebook in fast mode, with the network blocked.
+test: install
+	COURSE_FAST=1 PYTHONPATH=$(CURDIR)/tests/offline $(PY) -m pytest $(PYTEST_ARGS)
+
+# Unit tests only (quick).
+unit: install
+	PYTHONPATH=$(CURDIR)/tests/offline $(PY) -m pytest tests $(PYTEST_ARGS)
+
+# Re-execute notebooks in full mode and save their outputs (what gets committed).
+# NB=notebooks/03_gram_matrices.ipynb limits it to one notebook.
+NB ?= notebooks/*.ipynb
+notebooks: install
+	$(PY) tools/execute_notebooks.py $(NB)
+
+bench: install
+	$(PY) bench/vgg16_speed.py
+
+clean:
+	rm -rf $(VENV) results test-artifacts

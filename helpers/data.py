@@ -1,0 +1,289 @@
+"""The course's images: the catalog, and a careful image loader.
+
+Everything here reads from ``data/`` and never writes to it.
+
+    >>> from helpers import data
+    >>> cat = data.load_catalog()
+    >>> wave = cat["japanese-ukiyoe__hokusai-great-wave-off-kanagawa__c1831"]
+    >>> wave.artist
+    'Katsushika Hokusai (1760-1849)'
+    >>> img = data.load_image(wave.path, max_side=256)   # float32, (H, W, 3), in [0, 1]
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+#: The project's ``data/`` folder (read-only for the course).
+DATA_DIR: Path = Path(__file__).resolve().parent.parent / "data"
+ART_DIR: Path = DATA_DIR / "art"
+CATALOG_PATH: Path = ART_DIR / "CATALOG.csv"
+
+#: Largest image the loader will decode (pixels). A 30000×30000 header is refused before
+#: any pixel is read: decoding it would need gigabytes (a "decompression bomb").
+MAX_PIXELS: int = 60_000_000
+#: Smallest side accepted: VGG16 pools four times before conv5_1, so 16 px is its floor.
+MIN_SIDE: int = 16
+
+
+class ImageError(ValueError):
+    """An image file that cannot be used; the message names the file and the problem."""
+
+
+class EthicsNotice(UserWarning):
+    """Shown when a work whose catalog entry carries an ethics note is used as a style."""
+
+
+# --------------------------------------------------------------------------------------
+# Loading images
+# --------------------------------------------------------------------------------------
+
+
+def _to_rgb_float(im: Image.Image, path: Path) -> np.ndarray:
+    """Convert any Pillow mode to float32 RGB in [0, 1]; transparency is laid on white."""
+    mode = im.mode
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        # 16-bit (or 32-bit int) greyscale: keep the precision, scale by the mode's range.
+        arr = np.asarray(im, dtype=np.float64)
+        top = 65535.0 if mode.startswith("I;16") or arr.max() <= 65535 else float(arr.max())
+        grey = np.clip(arr / top, 0.0, 1.0).astype(np.float32)
+        return np.repeat(grey[..., None], 3, axis=2)
+    if mode == "F":
+        arr = np.asarray(im, dtype=np.float32)
+        lo, hi = float(np.nanmin(arr)), float(np.nanmax(arr))
+        grey = (arr - lo) / (hi - lo) if hi > lo else np.zeros_like(arr)
+        return np.repeat(grey[..., None], 3, axis=2).astype(np.float32)
+    if mode == "P" and "transparency" in im.info:
+        im = im.convert("RGBA")
+        mode = "RGBA"
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = im.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(white, rgba)
+    # CMYK, YCbCr, LAB, HSV, P, L, 1, RGB: Pillow's own conversions are the right ones.
+    rgb = im.convert("RGB")
+    return np.asarray(rgb, dtype=np.float32) / 255.0
+
+
+def load_image(
+    path: str | Path,
+    max_side: int | None = None,
+    *,
+    max_pixels: int = MAX_PIXELS,
+    min_side: int = MIN_SIDE,
+) -> np.ndarray:
+    """Read an image file as float32 RGB in [0, 1] with shape (H, W, 3).
+
+    Handles EXIF orientation, palette, alpha (laid on white), greyscale, 16-bit and CMYK
+    files. With ``max_side``, the image is shrunk (never enlarged) so that its longer side
+    is at most ``max_side`` pixels, keeping the aspect ratio.
+
+    Raises :class:`ImageError`, naming the file, for a missing, unreadable, corrupt,
+    truncated, too small (under ``min_side`` px) or too large (over ``max_pixels``) file.
+
+    >>> img = load_image(ART_DIR / "content-photo__chelsea-the-cat__skimage.jpg", max_side=128)
+    >>> img.shape[2], img.dtype.name, max(img.shape[:2])
+    (3, 'float32', 128)
+    """
+    path = Path(path)
+    if max_side is not None and max_side < min_side:
+        raise ValueError(f"max_side must be at least {min_side} px, got {max_side}")
+    if not path.exists():
+        raise ImageError(f"{path}: no such file")
+    if not path.is_file():
+        raise ImageError(f"{path}: not a file")
+    try:
+        with Image.open(path) as im:
+            width, height = im.size
+            if width * height > max_pixels:
+                raise ImageError(
+                    f"{path}: {width}×{height} px is too large to load "
+                    f"(limit {max_pixels:,} pixels; is it a decompression bomb?)"
+                )
+            if min(width, height) < min_side:
+                raise ImageError(
+                    f"{path}: {width}×{height} px is too small "
+                    f"(each side must be at least {min_side} px)"
+                )
+            im.load()  # decode now, so a truncated file fails here, inside this try
+            im = ImageOps.exif_transpose(im)
+            if max_side is not None and max(im.size) > max_side:
+                scale = max_side / max(im.size)
+                size = (max(1, round(im.size[0] * scale)), max(1, round(im.size[1] * scale)))
+                if im.mode not in ("RGB", "RGBA", "L", "LA"):
+                    im = im.convert("RGBA" if "A" in im.mode or "transparency" in im.info else "RGB")
+                im = im.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+            return _to_rgb_float(im, path)
+    except ImageError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ImageError(f"{path}: too large to load safely ({exc})") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{path}: not an image file Pillow can read") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        # Pillow raises OSError for truncated data ("image file is truncated").
+        raise ImageError(f"{path}: corrupt or truncated image ({exc})") from None
+
+
+# --------------------------------------------------------------------------------------
+# The catalog
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Artwork:
+    """One row of ``data/art/CATALOG.csv``: an artwork (role ``style``) or a photo (``content``).
+
+    Every provenance column of the catalog is kept as a field of the same name.
+    """
+
+    file: str
+    role: str
+    tradition_group: str
+    culture_tradition: str
+    title: str
+    artist: str
+    date: str
+    medium: str
+    holding_museum: str
+    source: str
+    license_pd_reasoning: str
+    confidence: str
+    notes: str
+    ethics_note: str
+
+    @property
+    def id(self) -> str:
+        """The file name without its extension; unique within the catalog."""
+        return Path(self.file).stem
+
+    @property
+    def path(self) -> Path:
+        return ART_DIR / self.file
+
+    @property
+    def palette_reduced(self) -> bool:
+        """True for scans reduced to a small palette: their colour statistics are not faithful."""
+        return "16-colour" in self.notes
+
+    @property
+    def caption(self) -> str:
+        """"Title — Artist, date": the credit shown under every image of this work."""
+        return f"{self.title} — {self.artist}, {self.date}"
+
+    @property
+    def short_caption(self) -> str:
+        """A shorter credit for small figures: title, artist without life dates, date."""
+        artist = self.artist.split(" (")[0]
+        title = self.title if len(self.title) <= 40 else self.title[:38] + "…"
+        date = self.date if len(self.date) <= 24 else self.date[:22] + "…"
+        return f"{title}\n{artist}, {date}"
+
+    def load(self, max_side: int | None = None) -> np.ndarray:
+        """The image as float32 RGB in [0, 1] (see :func:`load_image`)."""
+        return load_image(self.path, max_side=max_side)
+
+    def warn_if_flagged(self) -> None:
+        """Show the catalog's ethics note, if any, as an :class:`EthicsNotice` warning."""
+        if self.ethics_note.strip():
+            warnings.warn(f"{self.title} ({self.culture_tradition}): {self.ethics_note}",
+                          EthicsNotice, stacklevel=2)
+
+
+COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Artwork))
+
+
+class Catalog:
+    """The course's images, queryable by id, role and tradition.
+
+    >>> cat = load_catalog()
+    >>> len(cat), len(cat.styles()), len(cat.contents())
+    (57, 47, 10)
+    >>> [a.id for a in cat.by_tradition("korean")]
+    ['korean-joseon__portrait-of-yun-dongseom__c1790']
+    """
+
+    def __init__(self, artworks: Iterable[Artwork]):
+        self._items: tuple[Artwork, ...] = tuple(artworks)
+        self._by_id = {a.id: a for a in self._items}
+        if len(self._by_id) != len(self._items):
+            raise ValueError("catalog has duplicate file names")
+
+    @classmethod
+    def from_csv(cls, path: str | Path = CATALOG_PATH) -> Catalog:
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: catalog not found")
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise ValueError(f"{path}: missing columns {missing}")
+            return cls(Artwork(**{c: row[c] or "" for c in COLUMNS}) for row in reader)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Artwork]:
+        return iter(self._items)
+
+    def __getitem__(self, key: str) -> Artwork:
+        """Look up by id (file stem) or file name."""
+        key = Path(key).stem
+        try:
+            return self._by_id[key]
+        except KeyError:
+            close = [i for i in self._by_id if key.split("__")[0] in i][:5]
+            hint = f"; similar ids: {close}" if close else ""
+            raise KeyError(f"no artwork with id {key!r} in the catalog{hint}") from None
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and Path(key).stem in self._by_id
+
+    def ids(self) -> list[str]:
+        return [a.id for a in self._items]
+
+    def styles(self) -> list[Artwork]:
+        """The artworks (role ``style``)."""
+        return [a for a in self._items if a.role == "style"]
+
+    def contents(self) -> list[Artwork]:
+        """The content photographs (role ``content``)."""
+        return [a for a in self._items if a.role == "content"]
+
+    def traditions(self) -> list[str]:
+        """The style traditions (``tradition_group``), largest first, ties alphabetically."""
+        counts: dict[str, int] = {}
+        for a in self.styles():
+            counts[a.tradition_group] = counts.get(a.tradition_group, 0) + 1
+        return sorted(counts, key=lambda t: (-counts[t], t))
+
+    def by_tradition(self, tradition: str) -> list[Artwork]:
+        """Works of one ``tradition_group`` (e.g. ``"japanese"``)."""
+        found = [a for a in self._items if a.tradition_group == tradition]
+        if not found:
+            raise KeyError(f"no tradition {tradition!r}; the catalog has {self.traditions()}")
+        return found
+
+    def filter(self, **conditions: str | bool) -> list[Artwork]:
+        """Works whose attributes equal every given value, e.g. ``filter(role="style",
+        palette_reduced=False)``."""
+        for name in conditions:
+            if not hasattr(Artwork, name) and name not in COLUMNS:
+                raise AttributeError(f"artworks have no attribute {name!r}")
+        return [a for a in self._items
+                if all(getattr(a, k) == v for k, v in conditions.items())]
+
+
+@functools.lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    """The catalog of ``data/art`` (read once, then cached)."""
+    return Catalog.from_csv(CATALOG_PATH)

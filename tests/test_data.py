@@ -1,0 +1,191 @@
+"""helpers.data: the catalog, and load_image on good and bad files."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from helpers import data
+from helpers.data import ImageError, load_image
+
+
+# ----------------------------------------------------------------------------- catalog
+
+
+def test_catalog_has_every_provenance_column_of_the_source(root: Path) -> None:
+    with (root / "data" / "art" / "CATALOG.csv").open(encoding="utf-8") as fh:
+        header = next(csv.reader(fh))
+    assert tuple(header) == data.COLUMNS
+    for column in ("source", "license_pd_reasoning", "confidence", "holding_museum", "ethics_note"):
+        assert column in data.COLUMNS
+
+
+def test_catalog_counts_and_queries(catalog) -> None:  # type: ignore[no-untyped-def]
+    assert len(catalog) == 57
+    assert len(catalog.styles()) == 47 and len(catalog.contents()) == 10
+    assert catalog.traditions()[:2] == ["japanese", "chinese"]
+    assert len(catalog.by_tradition("japanese")) == 13
+    wave = catalog["japanese-ukiyoe__hokusai-great-wave-off-kanagawa__c1831.jpg"]
+    assert "Hokusai" in wave.artist and wave.role == "style"
+    assert "Hokusai" in wave.caption and wave.date in wave.caption
+    assert wave.id in catalog and "nope" not in catalog
+    flagged = [a for a in catalog if a.ethics_note]
+    assert len(flagged) >= 5
+    reduced = catalog.filter(role="style", palette_reduced=True)
+    assert 5 <= len(reduced) < 20
+
+
+def test_catalog_errors_are_clear(catalog) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(KeyError, match="no artwork with id 'japanese-ukiyoe__nothing'"):
+        catalog["japanese-ukiyoe__nothing"]
+    with pytest.raises(KeyError, match="no tradition 'klingon'"):
+        catalog.by_tradition("klingon")
+    with pytest.raises(AttributeError, match="no attribute 'colour'"):
+        catalog.filter(colour="red")
+
+
+def test_every_catalog_file_exists_and_loads(catalog) -> None:  # type: ignore[no-untyped-def]
+    for art in catalog:
+        img = art.load(max_side=64)
+        assert img.dtype == np.float32 and img.ndim == 3 and img.shape[2] == 3
+        assert max(img.shape[:2]) == 64
+        assert 0.0 <= img.min() and img.max() <= 1.0
+
+
+def test_ethics_note_is_a_visible_warning(catalog) -> None:  # type: ignore[no-untyped-def]
+    flagged = next(a for a in catalog.styles() if a.ethics_note)
+    with pytest.warns(data.EthicsNotice, match=flagged.title[:20]):
+        flagged.warn_if_flagged()
+
+
+def test_loading_never_writes_to_data(root: Path, catalog) -> None:  # type: ignore[no-untyped-def]
+    def fingerprint() -> str:
+        h = hashlib.sha256()
+        for p in sorted((root / "data").rglob("*")):
+            if p.is_file():
+                h.update(p.name.encode())
+                h.update(p.read_bytes())
+        return h.hexdigest()
+
+    before = fingerprint()
+    for art in list(catalog)[:5]:
+        art.load(max_side=32)
+    assert fingerprint() == before
+
+
+# ----------------------------------------------------------------------------- load_image
+
+
+@pytest.fixture()
+def photo(catalog) -> Path:  # type: ignore[no-untyped-def]
+    return catalog["content-photo__chelsea-the-cat__skimage"].path
+
+
+def test_resize_keeps_aspect_and_never_enlarges(photo: Path) -> None:
+    full = load_image(photo)
+    small = load_image(photo, max_side=100)
+    assert max(small.shape[:2]) == 100
+    assert abs(small.shape[0] / small.shape[1] - full.shape[0] / full.shape[1]) < 0.02
+    assert load_image(photo, max_side=10_000).shape == full.shape
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ImageError, match="nothing.jpg: no such file"):
+        load_image(tmp_path / "nothing.jpg")
+
+
+def test_truncated_jpeg(tmp_path: Path, photo: Path) -> None:
+    bad = tmp_path / "truncated.jpg"
+    bad.write_bytes(photo.read_bytes()[:3000])
+    with pytest.raises(ImageError, match="truncated.jpg: corrupt or truncated"):
+        load_image(bad)
+
+
+def test_text_file_named_jpg(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("this is not an image\n")
+    with pytest.raises(ImageError, match="notes.jpg: not an image file"):
+        load_image(bad)
+
+
+def test_one_pixel_image(tmp_path: Path) -> None:
+    tiny = tmp_path / "dot.png"
+    Image.new("RGB", (1, 1), (255, 0, 0)).save(tiny)
+    with pytest.raises(ImageError, match=r"dot.png: 1×1 px is too small"):
+        load_image(tiny)
+
+
+def test_cmyk_jpeg(tmp_path: Path) -> None:
+    path = tmp_path / "cmyk.jpg"
+    Image.new("CMYK", (40, 30), (0, 255, 255, 0)).save(path, quality=95)  # pure red in CMYK
+    img = load_image(path)
+    assert img.shape == (30, 40, 3)
+    assert img[..., 0].mean() > 0.9 and img[..., 1].mean() < 0.15 and img[..., 2].mean() < 0.15
+
+
+def test_rgba_png_is_laid_on_white(tmp_path: Path) -> None:
+    path = tmp_path / "rgba.png"
+    arr = np.zeros((20, 20, 4), np.uint8)
+    arr[:, :10] = (0, 0, 255, 255)  # opaque blue left half
+    arr[:, 10:] = (0, 0, 0, 0)  # transparent right half
+    Image.fromarray(arr, "RGBA").save(path)
+    img = load_image(path)
+    assert np.allclose(img[:, :10], [0, 0, 1]) and np.allclose(img[:, 10:], 1.0)
+
+
+def test_16bit_png_keeps_precision(tmp_path: Path) -> None:
+    path = tmp_path / "deep.png"
+    ramp = np.tile(np.linspace(0, 65535, 32).astype(np.uint16), (24, 1))
+    Image.fromarray(ramp).save(path)
+    with Image.open(path) as im:
+        assert im.mode.startswith("I")
+    img = load_image(path)
+    assert img.shape == (24, 32, 3)
+    assert np.allclose(img[0, :, 0], np.linspace(0, 1, 32), atol=1e-4)
+    assert len(np.unique(img)) == 32
+
+
+def test_palette_and_greyscale(tmp_path: Path) -> None:
+    pal = tmp_path / "pal.png"
+    Image.new("RGB", (20, 20), (10, 200, 30)).quantize(colors=4).save(pal)
+    assert np.allclose(load_image(pal)[0, 0], np.array([10, 200, 30]) / 255, atol=0.02)
+    grey = tmp_path / "grey.png"
+    Image.new("L", (20, 20), 128).save(grey)
+    assert np.allclose(load_image(grey), 128 / 255)
+
+
+def test_exif_orientation_is_applied(tmp_path: Path) -> None:
+    path = tmp_path / "rotated.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
+    Image.new("RGB", (60, 30), (200, 50, 50)).save(path, exif=exif)
+    assert load_image(path).shape == (60, 30, 3)
+
+
+def _png_header_only(path: Path, width: int, height: int) -> None:
+    """A PNG whose header claims width×height but that holds almost no data."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+                     + chunk(b"IDAT", zlib.compress(b"\x00" * 16)) + chunk(b"IEND", b""))
+
+
+def test_decompression_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.png"
+    _png_header_only(bomb, 30000, 30000)
+    with pytest.raises(ImageError, match=r"bomb.png: .*(30000×30000 px is too large|too large)"):
+        load_image(bomb)
+
+
+def test_bad_max_side(photo: Path) -> None:
+    with pytest.raises(ValueError, match="max_side"):
+        load_image(photo, max_side=0)
