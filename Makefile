@@ -21,7 +21,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 # Open the course in JupyterLab with the course's kernel.
 lab: install
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
 
 # The whole test suite: unit tests + every notebook in fast mode, with the network blocked.
 test: install
