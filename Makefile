@@ -19,9 +19,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Style Across Cultures (Python 3.11)"
 	touch $(STAMP)
 
-# Open the course in JupyterLab with the course's kernel.
+# Open the course in JupyterLab with the course's kernel (LAB_ARGS="--port 8899" to pass options).
+# JupyterLab refuses to run as root unless told; containers and classroom images often are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: install
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 # The whole test suite: unit tests + every notebook in fast mode, with the network blocked.
 test: install
