@@ -1,0 +1,239 @@
+"""The teaching kit: offline slides, glossary, instructor guide, solutions, offline install."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import glossary  # noqa: E402
+import guide_timings  # noqa: E402
+import make_slides  # noqa: E402
+
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("*.ipynb"))
+HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+# ----------------------------------------------------------------------------- slides
+
+
+@pytest.fixture(scope="module")
+def deck(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("slides")
+    assert make_slides.main([str(ROOT / "notebooks" / "00_welcome.ipynb"), "-o", str(out)]) == 0
+    return out / "00_welcome.slides.html"
+
+
+def test_slides_deck_references_no_remote_url(deck: Path) -> None:
+    page = deck.read_text(encoding="utf-8")
+    assert make_slides.remote_references(page) == []
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", page, re.IGNORECASE)
+    assert make_slides.missing_local_files(deck) == []
+    # it is a reveal.js deck, using the local copy, with the lesson's slides and images
+    assert 'src="slides-lib/reveal.js/dist/reveal.js"' in page
+    assert 'href="slides-lib/katex/katex.min.css"' in page
+    assert page.count("<section") >= 6
+    assert "Learning objectives" in page and "data:image/jpeg;base64," in page
+
+
+def test_vendored_files_are_small_and_licensed() -> None:
+    vendor = make_slides.VENDOR
+    size = sum(p.stat().st_size for p in vendor.rglob("*") if p.is_file())
+    assert size < 2.5e6, f"the vendored slide files grew to {size / 1e6:.1f} MB"
+    assert "MIT" in (vendor / "reveal.js" / "LICENSE").read_text()
+    assert "MIT" in (vendor / "katex" / "LICENSE").read_text()
+    # the vendored style sheets load nothing from the network either (comments aside)
+    for css in vendor.rglob("*.css"):
+        text = re.sub(r"/\*.*?\*/", "", css.read_text(encoding="utf-8"), flags=re.DOTALL)
+        remote = [r for r in make_slides.css_references(text) if make_slides.REMOTE.match(r)]
+        assert remote == [], f"{css.name}: {remote[:3]}"
+        for ref in make_slides.css_references(text):
+            if not ref.startswith("data:"):
+                assert (css.parent / ref).is_file(), f"{css.name} needs {ref}"
+
+
+def test_remote_reference_finder_catches_every_kind() -> None:
+    page = """<html><head>
+    <link rel="stylesheet" href="https://cdn.example.org/a.css">
+    <script src="//unpkg.com/x.js"></script>
+    <style>@import "http://fonts.example.org/f.css"; body { background: url('https://e.org/b.png') }</style>
+    </head><body><img srcset="local.png 1x, https://e.org/2x.png 2x"><a href="#top">ok</a>
+    <div style="background-image: url(HTTPS://E.ORG/c.png)"></div><img src="data:image/png;base64,AA"></body></html>"""
+    found = make_slides.remote_references(page)
+    assert sorted(found) == sorted(["https://cdn.example.org/a.css", "//unpkg.com/x.js",
+                                    "http://fonts.example.org/f.css", "https://e.org/b.png",
+                                    "https://e.org/2x.png", "HTTPS://E.ORG/c.png"])
+
+
+def test_slides_turn_web_links_into_text_and_drop_widget_views(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# A lesson\nSee [the paper](https://arxiv.org/abs/1406.2661) "
+                                      "and <https://example.org/page>.\n\n$$\\min_G \\max_D V(D, G)$$"),
+        nbformat.v4.new_code_cell("print(1)", outputs=[nbformat.v4.new_output(
+            "display_data", data={"text/plain": "  5%|▌         | 1/20",
+                                  make_slides.WIDGET_MIME: {"model_id": "abc", "version_major": 2}})]),
+        nbformat.v4.new_markdown_cell("### A sub-slide\ntext"),
+        nbformat.v4.new_markdown_cell("## Exercises\n1. one"),
+    ])
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    path = tmp_path / "99_demo.ipynb"
+    nbformat.write(nb, path)
+    deck = make_slides.convert(path, tmp_path / "out")
+    page = deck.read_text(encoding="utf-8")
+    assert make_slides.remote_references(page) == []
+    assert "the paper" in page and "(https://arxiv.org/abs/1406.2661)" in page
+    assert "https://example.org/page" in page
+    assert "widget-view+json" not in page and "unpkg" not in page and "1/20" in page
+    assert "\\min_G \\max_D" in page  # left for KaTeX to typeset in the browser
+    # reveal.js nests: each slide is a column of sub-slides, so (1 + 2) + (1 + 1) sections
+    assert page.count("<section") == 5 and page.count("</section></section>") == 2
+    assert [make_slides.slide_type_for(c) for c in nb.cells] == ["slide", "-", "subslide", "slide"]
+
+
+def test_slides_bad_input_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(make_slides.SlidesError, match="nothing.ipynb: no such notebook"):
+        make_slides.convert(tmp_path / "nothing.ipynb", tmp_path)
+    bad = tmp_path / "broken.ipynb"
+    bad.write_text("{ this is not json")
+    with pytest.raises(make_slides.SlidesError, match="broken.ipynb: not a readable Jupyter notebook"):
+        make_slides.convert(bad, tmp_path)
+    assert make_slides.main([str(tmp_path / "nothing.ipynb"), "-o", str(tmp_path)]) == 1
+
+
+# ----------------------------------------------------------------------------- glossary
+
+
+def test_glossary_has_the_art_terms_with_chinese_and_definitions() -> None:
+    entries = glossary.read_entries()
+    assert len(entries) >= 40
+    text = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")
+    for term in ("留白", "皴法", "浮世绘", "水墨", "ragamala", "生成对抗网络", "判别器", "Gram", "风格迁移"):
+        assert term in text, term
+    for e in entries:
+        assert HAN.search(e.zh), f"{e.term}: no Chinese term"
+        assert 20 <= len(e.definition) <= 240 and "\n" not in e.definition, f"{e.term}: one-line definition"
+        assert e.first == glossary.NONE or re.fullmatch(r"`\d\d_\w+`", e.first), e.first
+        if e.first != glossary.NONE:
+            assert (ROOT / "notebooks" / f"{e.first.strip('`')}.ipynb").is_file(), e.first
+    assert len({e.term for e in entries}) == len(entries), "a term is listed twice"
+
+
+def test_glossary_first_appearances_match_the_lessons() -> None:
+    stale = glossary.stale_rows()
+    assert stale == [], "\n".join(stale) + "\nrun: python tools/glossary.py --update"
+
+
+def test_glossary_matcher(tmp_path: Path) -> None:
+    def lesson(name: str, *markdown: str) -> None:
+        cells = [nbformat.v4.new_markdown_cell(m) for m in markdown]
+        nbformat.write(nbformat.v4.new_notebook(cells=cells), tmp_path / name)
+
+    lesson("00_welcome.ipynb", "## 6 · The map of the course\n| 01 | mode collapse |", "GANs are here")
+    lesson("01_a.ipynb", "We see Mode-Collapse and 留白 here; organ is not GAN-related")
+    lesson("02_b.ipynb", "Hokusai's ukiyoe prints; the liúbái idea")
+    table = tmp_path / "g.md"
+    table.write_text("| Term | 中文 | Definition | First appears |\n|---|---|---|---|\n"
+                     "| mode collapse | 模式崩溃 | d | — |\n| generative adversarial network / GAN | 生成对抗网络 | d | — |\n"
+                     "| ukiyo-e | 浮世绘 (fúshìhuì) | d | — |\n| liubai / empty space | 留白 (liúbái) | d | — |\n"
+                     "| organza | 欧根纱 | d | — |\n", encoding="utf-8")
+    entries = glossary.read_entries(table)
+    firsts = glossary.first_appearances(entries, tmp_path)
+    assert [firsts[e.line_no] for e in entries] == ["`01_a`", "`00_welcome`", "`02_b`", "`01_a`", "—"]
+    assert glossary.update(table, tmp_path) == 4 and glossary.stale_rows(table, tmp_path) == []
+
+
+# ----------------------------------------------------------------------------- instructor guide
+
+
+def test_instructor_guide_has_its_parts() -> None:
+    guide = (ROOT / "docs" / "instructor-guide.md").read_text(encoding="utf-8")
+    for heading in ("Syllabus: six sessions", "Syllabus: two sessions", "Timings", "Discussion prompts",
+                    "### 07 · Culture comparison", "### 08 · Ethics", "Common pitfalls",
+                    "without network", "Slides", "Exercises and solutions"):
+        assert heading in guide, heading
+    six = guide.split("Syllabus: six sessions", 2)[2].split("##", 1)[0]
+    assert len(re.findall(r"^\| [1-6] \|", six, re.MULTILINE)) == 6
+    two = guide.split("Syllabus: two sessions", 2)[2].split("##", 1)[0]
+    assert len(re.findall(r"^\| Day [12] \|", two, re.MULTILINE)) == 2
+    for block in ("### 07 · Culture comparison", "### 08 · Ethics"):
+        prompts = guide.split(block, 1)[1].split("###", 1)[0]
+        assert len(re.findall(r"^\d\. ", prompts, re.MULTILINE)) >= 4, block
+    # every lesson on the course map is in both syllabi
+    for lesson in LESSONS[1:]:
+        assert guide.split("Syllabus: six sessions", 2)[2].count(lesson.stem) >= 1, lesson.stem
+
+
+def test_guide_timings_match_the_lesson_headers() -> None:
+    assert guide_timings.current() == guide_timings.table(), \
+        "run: python tools/guide_timings.py --update"
+    assert guide_timings.table().count("\n") == len(LESSONS) + 1
+
+
+def test_guide_offline_install_commands() -> None:
+    guide = (ROOT / "docs" / "instructor-guide.md").read_text(encoding="utf-8")
+    assert "pip download -r requirements.txt" in guide and "-d wheelhouse" in guide
+    assert "--no-index --find-links wheelhouse -r requirements.txt" in guide
+    assert 'PIP_NO_INDEX=1 PIP_FIND_LINKS="$PWD/wheelhouse" make install' in guide
+    # the pins the guide relies on are the ones the Makefile installs
+    makefile = (ROOT / "Makefile").read_text()
+    pip_pin = re.search(r"pip==([\d.]+)", makefile)
+    assert pip_pin and f"pip=={pip_pin.group(1)}" in guide
+    build = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    assert any(r.startswith("setuptools") for r in build) and '"setuptools>=64"' in guide
+
+
+def test_course_package_installs_from_a_local_wheelhouse(tmp_path: Path) -> None:
+    """The cheap part of the offline route: the course's own package from a wheelhouse, no index."""
+    wheelhouse, target = tmp_path / "wheelhouse", tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
+    env = {"PIP_NO_INDEX": "1", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    subprocess.run(pip + ["wheel", "--no-deps", "--no-build-isolation", "--no-index",
+                          "-w", str(wheelhouse), str(ROOT)], check=True, capture_output=True, env=env)
+    wheels = list(wheelhouse.glob("style_across_cultures-*.whl"))
+    assert len(wheels) == 1
+    subprocess.run(pip + ["install", "--no-index", "--find-links", str(wheelhouse), "--no-deps",
+                          "--target", str(target), "style-across-cultures"],
+                   check=True, capture_output=True, env=env)
+    assert (target / "helpers" / "runtime.py").is_file() and (target / "helpers" / "data.py").is_file()
+
+
+# ----------------------------------------------------------------------------- solutions
+
+
+def test_solutions_are_collected_by_the_test_suite() -> None:
+    """`make test` runs pytest on testpaths; nbval then executes every solution in fast mode."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert "notebooks" in config["testpaths"]
+    assert "solutions" not in " ".join(config.get("norecursedirs", []))
+    assert SOLUTIONS, "no solution notebooks"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=[p.name for p in SOLUTIONS])
+def test_solution_notebook_matches_its_lesson(path: Path) -> None:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    number = path.name[:2]
+    lesson = [p for p in LESSONS if p.name.startswith(f"{number}_")]
+    assert lesson, f"{path.name}: no lesson {number}_…"
+    first = "".join(nb["cells"][0]["source"])
+    assert first.startswith(f"# {number} · Solutions") and lesson[0].stem in first
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "from helpers import" in code and "runtime.setup(" in code
+    lesson_nb = json.loads(lesson[0].read_text(encoding="utf-8"))
+    exercises = next("".join(c["source"]) for c in lesson_nb["cells"]
+                     if c["cell_type"] == "markdown" and "".join(c["source"]).lstrip().startswith("## Exercises"))
+    n_exercises = len(re.findall(r"^\d+\.", exercises.split("## Exercises", 1)[1].split("\n## ", 1)[0],
+                                 re.MULTILINE))
+    markdown = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    headings = re.findall(r"^##\s+Exercise\s+(\d+)", markdown, re.MULTILINE)
+    assert headings == [str(i) for i in range(1, n_exercises + 1)], \
+        f"{n_exercises} exercises in the lesson, solutions headed {headings}"
