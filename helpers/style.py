@@ -740,3 +740,15 @@ def gram_difference(a: np.ndarray, b: np.ndarray,
         ga, gb = gram_matrix(fa[name]).numpy(), gram_matrix(fb[name]).numpy()
         out[name] = float(np.linalg.norm(ga - gb) / max(float(np.linalg.norm(ga)), 1e-12))
     return out
+
+
+def make_panel(steps: int = 30, scales: int = 1, **kwargs):  # type: ignore[no-untyped-def]
+    """The lesson-04 ipywidgets panel driving :func:`stylize` (see :mod:`helpers.widgets`).
+
+    ``kwargs`` go to :class:`helpers.widgets.StylePanel` (``sizes``, ``style_weight``,
+    ``tradition``, ``work``, ``content``). Display the returned panel; its Run button (or
+    ``panel.run()``) renders the chosen photo in the chosen style.
+    """
+    from . import widgets
+
+    return widgets.StylePanel(widgets.stylize_render(steps=steps, scales=scales), **kwargs)

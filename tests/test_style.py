@@ -257,3 +257,49 @@ def test_synthesize_texture_matches_the_style_better_than_noise(pair) -> None:  
     d_tex = style.gram_difference(target, tex, layers)
     d_noise = style.gram_difference(target, noise.astype(np.float32), layers)
     assert all(d_tex[k] < 0.5 * d_noise[k] for k in layers)
+
+
+# ---------------------------------------------------------------------------------------
+# The panel (helpers.widgets)
+# ---------------------------------------------------------------------------------------
+
+
+def test_panel_widgets_have_stable_descriptions_and_run_renders() -> None:
+    from helpers import widgets
+
+    seen = {}
+
+    def render(content, art, *, style_weight, size, preserve_color):  # type: ignore[no-untyped-def]
+        seen.update(style_weight=style_weight, size=size, preserve_color=preserve_color)
+        return style.resize_to(content, size)
+
+    panel = widgets.StylePanel(render, sizes=(48, 64), tradition="japanese")
+    found = [panel.tradition.description, panel.work.description, panel.content.description,
+             panel.style_weight.description, panel.size.description,
+             panel.preserve_color.description, panel.run_button.description]
+    assert tuple(found) == widgets.DESCRIPTIONS
+    assert all(id_.startswith("japanese") for _, id_ in panel.work.options)
+    panel.tradition.value = "chinese"
+    assert all(id_.startswith("chinese") for _, id_ in panel.work.options)
+    panel.size.value = 64
+    panel.preserve_color.value = True
+    panel.run_button.click()          # what a browser click does
+    assert panel.runs == 1 and panel.last_image is not None
+    assert max(panel.last_image.shape[:2]) == 64
+    assert seen == {"style_weight": pytest.approx(1e-2), "size": 64, "preserve_color": True}
+    assert "Done" in panel.status.value
+
+
+def test_panel_rejects_bad_settings() -> None:
+    from helpers import widgets
+
+    with pytest.raises(ValueError, match="sizes"):
+        widgets.StylePanel(lambda c, s, **kw: c, sizes=(8,))
+    with pytest.raises(ValueError, match="tradition 'klingon'"):
+        widgets.StylePanel(lambda c, s, **kw: c, tradition="klingon")
+
+
+def test_style_make_panel_uses_stylize() -> None:
+    panel = style.make_panel(steps=2, sizes=(32,))
+    image = panel.run()
+    assert max(image.shape[:2]) == 32 and 0 <= image.min() and image.max() <= 1
