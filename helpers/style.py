@@ -390,7 +390,7 @@ class _Progress:
 
 
 def _run_lbfgs(loss: StyleTransferLoss, x0: np.ndarray, steps: int,
-               on_iter: Callable[[np.ndarray, float], None]) -> tuple[np.ndarray, int]:
+               on_iter: Callable[[np.ndarray, float], bool | None]) -> tuple[np.ndarray, int]:
     from scipy.optimize import minimize
 
     shape = (1,) + x0.shape
@@ -403,8 +403,10 @@ def _run_lbfgs(loss: StyleTransferLoss, x0: np.ndarray, steps: int,
         return float(total), grad.numpy().astype(np.float64).ravel()
 
     def callback(intermediate_result) -> None:  # type: ignore[no-untyped-def]
-        on_iter(intermediate_result.x.reshape(x0.shape).astype(np.float32),
-                float(intermediate_result.fun))
+        stop = on_iter(intermediate_result.x.reshape(x0.shape).astype(np.float32),
+                       float(intermediate_result.fun))
+        if stop:
+            raise StopIteration  # SciPy ends the run and returns this iterate
 
     res = minimize(fun, x0.astype(np.float64).ravel(), jac=True, method="L-BFGS-B",
                    bounds=[(0.0, 1.0)] * x0.size, callback=callback,
@@ -414,16 +416,17 @@ def _run_lbfgs(loss: StyleTransferLoss, x0: np.ndarray, steps: int,
 
 
 def _run_adam(loss: StyleTransferLoss, x0: np.ndarray, steps: int, learning_rate: float,
-              on_iter: Callable[[np.ndarray, float], None]) -> tuple[np.ndarray, int]:
+              on_iter: Callable[[np.ndarray, float], bool | None]) -> tuple[np.ndarray, int]:
     import keras
 
     var = tf.Variable(x0[None])
     opt = keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.99, epsilon=0.1)
-    for _ in range(steps):
+    for step in range(steps):
         total, grad, _ = loss.value_and_grad(tf.convert_to_tensor(var))
         opt.apply_gradients([(grad, var)])
         var.assign(tf.clip_by_value(var, 0.0, 1.0))
-        on_iter(None, float(total))  # type: ignore[arg-type]
+        if on_iter(None, float(total)):  # type: ignore[arg-type]
+            return var.numpy()[0], step + 1
     return var.numpy()[0], steps
 
 
@@ -454,8 +457,16 @@ def run_style_transfer(
     progress: bool = True,
     callback: Callable[[int, np.ndarray, float], None] | None = None,
     callback_every: int = 10,
+    stop_at_loss: float | None = None,
+    time_limit: float | None = None,
 ) -> StylizeResult:
-    """:func:`stylize`, returning a :class:`StylizeResult` (image, losses, time, history)."""
+    """:func:`stylize`, returning a :class:`StylizeResult` (image, losses, time, history).
+
+    Two extra stopping rules, for benchmarks and time-boxed panels: ``stop_at_loss`` ends the
+    run as soon as an iterate at the final scale has a total loss at or below it;
+    ``time_limit`` (seconds) ends the current scale once that much time has passed (later,
+    finer scales then run one iteration each).
+    """
     # ---- arguments
     _check_weights(content_weight, style_weight, tv_weight)
     if optimizer not in OPTIMIZERS:
@@ -481,6 +492,8 @@ def run_style_transfer(
         raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
     if callback_every < 1:
         raise ValueError(f"callback_every must be ≥ 1, got {callback_every!r}")
+    if time_limit is not None and not time_limit > 0:
+        raise ValueError(f"time_limit must be > 0 seconds, got {time_limit!r}")
     content = _check_image(content, "content")
     styles = _as_style_list(style)
     _blend_weights(blend, len(styles))
@@ -525,18 +538,22 @@ def run_style_transfer(
                                      content_layer=content_layer, blend=blend, dtype=dtype)
             x0 = c_k.copy() if x is None else _resize_exact(x, hw)
 
-            def on_iter(img: np.ndarray | None, value: float, k: int = k) -> None:
+            def on_iter(img: np.ndarray | None, value: float, k: int = k) -> bool:
                 done[0] += 1
-                history.append((time.perf_counter() - start, k, value))
+                elapsed = time.perf_counter() - start
+                history.append((elapsed, k, value))
                 bar.update(value)
                 if callback is not None and img is not None and done[0] % callback_every == 0:
                     callback(done[0], _finish(img, chroma_source), value)
+                if time_limit is not None and elapsed >= time_limit:
+                    return True
+                return stop_at_loss is not None and k == scales - 1 and value <= stop_at_loss
 
             if optimizer == "lbfgs":
                 x, n = _run_lbfgs(loss, x0, step_list[k], on_iter)
             else:
                 def on_iter_adam(img, value, k=k):  # type: ignore[no-untyped-def]
-                    on_iter(img, value, k)
+                    return on_iter(img, value, k)
 
                 x, n = _run_adam(loss, x0, step_list[k], learning_rate, on_iter_adam)
             evaluations += n
