@@ -1,0 +1,179 @@
+"""helpers.adain: the AdaIN operation, the decoder, the small StyleGAN and their checkpoints."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from helpers import adain
+
+
+def adain_reference(x: np.ndarray, y: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    """AdaIN written directly in NumPy, one image and one channel at a time."""
+    out = np.empty_like(x)
+    for n in range(x.shape[0]):
+        for c in range(x.shape[-1]):
+            xc, yc = x[n, ..., c], y[n, ..., c]
+            sx, sy = np.sqrt(xc.var() + eps), np.sqrt(yc.var() + eps)
+            out[n, ..., c] = sy * (xc - xc.mean()) / sx + yc.mean()
+    return out
+
+
+def test_adain_matches_numpy_reference() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(2.0, 3.0, (2, 6, 5, 4)).astype(np.float32)
+    y = rng.normal(-1.0, 0.5, (2, 3, 7, 4)).astype(np.float32)
+    assert np.allclose(adain.adain(x, y).numpy(), adain_reference(x, y), atol=1e-4)
+
+
+def test_adain_gives_the_style_mean_and_std() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.gamma(2.0, 1.0, (1, 8, 8, 16)).astype(np.float32)
+    y = (5.0 + rng.normal(0, 1, (1, 10, 10, 16)) * rng.uniform(0.5, 4, 16)).astype(np.float32)
+    out = adain.adain(x, y).numpy()
+    assert np.allclose(out.mean(axis=(1, 2)), y.mean(axis=(1, 2)), atol=1e-3)
+    assert np.allclose(out.std(axis=(1, 2)), y.std(axis=(1, 2)), rtol=1e-3)
+    # and the content's *pattern* is kept: per channel, out is an increasing affine map of x
+    assert np.corrcoef(out[0, ..., 3].ravel(), x[0, ..., 3].ravel())[0, 1] > 0.9999
+
+
+def test_adain_rejects_bad_shapes() -> None:
+    with pytest.raises(ValueError, match="channels"):
+        adain.adain(np.zeros((1, 4, 4, 3)), np.zeros((1, 4, 4, 5)))
+    with pytest.raises(ValueError, match=r"\(N, H, W, C\)"):
+        adain.adain(np.zeros((4, 4, 3)), np.zeros((1, 4, 4, 3)))
+
+
+def test_decoder_mirrors_the_encoder_shapes() -> None:
+    dec = adain.build_decoder((8, 8, 8))
+    out = dec(np.zeros((2, 4, 6, 512), np.float32))
+    assert tuple(out.shape) == (2, 32, 48, 3)            # three upsamplings for three poolings
+    with pytest.raises(ValueError, match="positive"):
+        adain.build_decoder((8, 0, 8))
+
+
+def test_encoder_gives_the_four_stat_layers() -> None:
+    feats = adain.get_encoder()(np.zeros((64, 48, 3), np.float32))
+    assert {k: tuple(v.shape) for k, v in feats.items()} == {
+        "block1_conv1": (1, 64, 48, 64), "block2_conv1": (1, 32, 24, 128),
+        "block3_conv1": (1, 16, 12, 256), "block4_conv1": (1, 8, 6, 512)}
+
+
+def test_stylizer_alpha_zero_keeps_content_features_and_checks_alpha() -> None:
+    st = adain.Stylizer(adain.build_decoder((8, 8, 8)))
+    rng = np.random.default_rng(2)
+    content, style = rng.random((35, 41, 3), np.float32), rng.random((24, 24, 3), np.float32)
+    mu, sigma = st.stats(style)
+    fc = st.encode(adain.crop8(content))[adain.ENCODER_LAYER]
+    assert np.allclose(st.features_for(adain.crop8(content), mu, sigma, 0.0).numpy(), fc.numpy())
+    assert st.stylize(content, style, 0.5).shape == (32, 40, 3)
+    with pytest.raises(ValueError, match="alpha"):
+        st.stylize(content, style, 1.5)
+
+
+def test_adain_losses_vanish_at_the_target() -> None:
+    feats = adain.get_encoder()(np.random.default_rng(3).random((1, 32, 32, 3), np.float32))
+    stats = adain.style_stats(feats)
+    lc, ls = adain.adain_losses(feats, feats[adain.ENCODER_LAYER], stats)
+    assert float(lc) == 0.0 and float(ls) < 1e-6
+
+
+def test_preserve_colour_keeps_content_chroma_and_stylised_luma() -> None:
+    rng = np.random.default_rng(4)
+    s, c = rng.random((8, 8, 3), np.float32) * 0.5 + 0.25, rng.random((8, 8, 3), np.float32) * 0.5 + 0.25
+    out = adain.preserve_colour(s, c)
+    luma = np.array([0.299, 0.587, 0.114], np.float32)
+    assert np.allclose(out @ luma, s @ luma, atol=1e-4)
+    i_row = np.array([0.596, -0.274, -0.322], np.float32)
+    assert np.allclose(out @ i_row, c @ i_row, atol=1e-4)
+
+
+def test_mapping_network_output_shape_and_scale_invariance() -> None:
+    m = adain.build_mapping(z_dim=16, w_dim=12, n_layers=3)
+    z = np.random.default_rng(5).normal(size=(4, 16)).astype(np.float32)
+    w = m(z).numpy()
+    assert w.shape == (4, 12)
+    assert np.allclose(m(3.0 * z).numpy(), w, atol=1e-5)   # z is pixel-normalised first
+
+
+def test_generator_shapes_noise_and_mixing() -> None:
+    g = adain.StyleGenerator(w_dim=8, channels=(8, 8, 4), seed=0)
+    assert g.resolution == 16 and g.n_styles == 6
+    rng = np.random.default_rng(6)
+    w1, w2 = rng.normal(size=(2, 8)).astype(np.float32), rng.normal(size=(2, 8)).astype(np.float32)
+    img = g(w1, noise="zero").numpy()
+    assert img.shape == (2, 16, 16, 3) and np.abs(img).max() <= 1.0
+    assert np.allclose(g(w1, noise="zero").numpy(), img)
+    mixed = np.concatenate([np.repeat(w1[:, None], 3, 1), np.repeat(w2[:, None], 3, 1)], axis=1)
+    assert not np.allclose(g(mixed, noise="zero").numpy(), img)
+    with pytest.raises(ValueError, match="ws must be"):
+        g(np.zeros((2, 5, 8), np.float32))
+    with pytest.raises(ValueError, match="noise"):
+        g(w1, noise="loud")
+
+
+def test_stylegan_train_step_runs_and_truncation_zero_gives_w_avg() -> None:
+    gan = adain.StyleGAN(z_dim=8, w_dim=8, channels=(8, 8, 4), mapping_layers=2)
+    patches = adain.motif_patches(8, size=16, max_side=64)
+    assert patches.shape == (8, 16, 16, 3) and patches.min() >= -1.0 and patches.max() <= 1.0
+    hist = gan.train(patches, steps=1, batch=4, progress=False)
+    assert len(hist) == 1 and all(np.isfinite(hist[0]))
+    z = np.random.default_rng(7).normal(size=(3, 8)).astype(np.float32)
+    ws = gan.ws_from_z(z, truncation=0.0).numpy()
+    assert np.allclose(ws, gan.w_avg.numpy()[None, None], atol=1e-6)
+
+
+def test_checkpoint_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    gan = adain.StyleGAN(z_dim=8, w_dim=8, channels=(8, 8, 4), mapping_layers=2)
+    path = tmp_path / "g.npz"
+    gan.save(path, {"seed": 0})
+    back = adain.load_stylegan(path)
+    z = np.random.default_rng(8).normal(size=(2, 8)).astype(np.float32)
+    a, b = gan.generate(z, noise="zero"), back.generate(z, noise="zero")
+    assert np.abs(a - b).max() < 0.02                      # float16 storage
+
+
+def test_checkpoint_errors_name_the_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "nope.npz"
+    with pytest.raises(adain.CheckpointError, match="nope.npz.*not found"):
+        adain.load_decoder(missing)
+    corrupt = tmp_path / "corrupt.npz"
+    corrupt.write_bytes(b"PK\x03\x04 this is not really a zip file")
+    with pytest.raises(adain.CheckpointError, match="corrupt.npz.*not a readable checkpoint"):
+        adain.load_decoder(corrupt)
+    wrong = tmp_path / "wrong.npz"
+    adain.save_weights(adain.build_decoder((8, 8, 8)), wrong,
+                       {"decoder_widths": list(adain.DECODER_WIDTHS)})
+    with pytest.raises(adain.CheckpointError, match="wrong.npz.*shape"):
+        adain.load_decoder(wrong)
+    with pytest.raises(adain.CheckpointError, match="wrong.npz.*StyleGAN config"):
+        adain.load_stylegan(wrong)
+
+
+@pytest.mark.parametrize("path", [adain.DECODER_PATH, adain.STYLEGAN_PATH], ids=["decoder", "stylegan"])
+def test_shipped_checkpoints_are_small_float16_and_recorded(path) -> None:  # type: ignore[no-untyped-def]
+    assert path.stat().st_size < 5e6
+    with np.load(path) as npz:
+        assert {npz[k].dtype.name for k in npz.files if k.startswith("w")} == {"float16"}
+    record = json.loads(path.with_suffix(".json").read_text())
+    for key in ("command", "seed", "wall_minutes"):
+        assert key in record
+    assert record["command"].startswith("python -m helpers.train_")
+
+
+def test_shipped_decoder_loads_and_reconstructs_roughly() -> None:
+    from helpers import data
+
+    st = adain.Stylizer()
+    img = adain.crop8(data.load_catalog()["content-photo__chelsea-the-cat__skimage"].load(max_side=128))
+    out = st.decode(st.encode(img)[adain.ENCODER_LAYER])[0]
+    assert out.shape == img.shape
+    assert float(np.mean(np.abs(out - img))) < 0.2          # decoding a photo's own features
+
+
+def test_shipped_stylegan_loads() -> None:
+    gan = adain.load_stylegan()
+    imgs = gan.generate(np.random.default_rng(9).normal(size=(2, gan.z_dim)).astype(np.float32))
+    assert imgs.shape == (2, 32, 32, 3)
