@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 KERNEL := style-across-cultures
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lab test unit notebooks bench clean
+.PHONY: install lab test test-browser unit notebooks bench clean
 
 # Create .venv, install the pinned requirements and `helpers` (editable), register the kernel.
 # Re-runs only when requirements.txt or pyproject.toml change.
@@ -26,12 +26,18 @@ lab: install
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 # The whole test suite: unit tests + every notebook in fast mode, with the network blocked.
+# (The browser test is its own step, `make test-browser`, which .ci/run runs after this one.)
 test: install
-	COURSE_FAST=1 PYTHONPATH=$(CURDIR)/tests/offline $(PY) -m pytest $(PYTEST_ARGS)
+	COURSE_FAST=1 PYTHONPATH=$(CURDIR)/tests/offline $(PY) -m pytest --ignore=tests/browser $(PYTEST_ARGS)
+
+# The lessons in JupyterLab in a real browser (Debian's chromium at /usr/bin/chromium, driven by
+# Playwright; `apt-get install chromium` first, as .ci/run does). Screenshots: test-artifacts/browser/.
+test-browser: install
+	PYTHONPATH=$(CURDIR)/tests/offline $(PY) -m pytest tests/browser $(PYTEST_ARGS)
 
 # Unit tests only (quick).
 unit: install
-	PYTHONPATH=$(CURDIR)/tests/offline $(PY) -m pytest tests $(PYTEST_ARGS)
+	PYTHONPATH=$(CURDIR)/tests/offline $(PY) -m pytest tests --ignore=tests/browser $(PYTEST_ARGS)
 
 # Re-execute notebooks in full mode and save their outputs (what gets committed).
 # NB=notebooks/03_gram_matrices.ipynb limits it to one notebook.

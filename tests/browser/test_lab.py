@@ -1,0 +1,118 @@
+"""The course as a learner meets it: JupyterLab in a real browser (Debian's chromium).
+
+- 00_welcome: Run All in fast mode; every image output renders (decoded, visible, not blank).
+- The harness's own panel notebook: change the dropdown, press Run, a new image appears; and the
+  same check fails on two panels broken on purpose (a failing Run handler; a widget whose
+  front end does not exist), so a broken panel cannot pass.
+- Lesson panels (04 style transfer; 06 AdaIN once it exists): Run All in fast mode, find the
+  widget panel, change a control, press Run, a new stylised image appears.
+Every test fails on any JavaScript error in the browser console. Screenshots: test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from labpage import (KERNEL_DISPLAY_NAME, ConsoleLog, LabPageError, assert_image_rendered, change_a_control,
+                     find_widget_panel, hide_file_browser, open_notebook,
+                     press_run_and_wait_for_new_image, run_all_cells)
+from labserver import LabServer
+from playwright.sync_api import Locator, Page
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Seconds for Run All of a lesson in fast mode, and for one press of a panel's Run button.
+RUN_ALL_TIMEOUT = float(os.environ.get("COURSE_BROWSER_RUN_ALL_TIMEOUT", "900"))
+PANEL_TIMEOUT = float(os.environ.get("COURSE_BROWSER_PANEL_TIMEOUT", "300"))
+
+# Lessons with a widget panel. A lesson is tested once its notebook is in notebooks/.
+PANEL_LESSONS = ["04_style_transfer.ipynb", "06_adain_and_stylegan.ipynb"]
+PRESENT_PANEL_LESSONS = [n for n in PANEL_LESSONS if (ROOT / "notebooks" / n).exists()]
+
+
+def _image_outputs(path: Path) -> int:
+    """How many image outputs the committed notebook has (the same cells display them in fast mode)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return sum(1 for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])
+               if any(k.startswith("image/") for k in o.get("data", {})))
+
+
+def _open_and_run(page: Page, lab: LabServer, name: str) -> Locator:
+    """Open `name` in a workspace of its own (no other tabs restored), Run All; the notebook."""
+    workspace = re.sub(r"[^A-Za-z0-9]+", "-", Path(name).stem)
+    nb = open_notebook(page, lab.url(f"lab/workspaces/{workspace}/tree/{name}"), KERNEL_DISPLAY_NAME)
+    hide_file_browser(page)
+    seconds = run_all_cells(page, nb, RUN_ALL_TIMEOUT)
+    print(f"{name}: Run All took {seconds:.1f} s in the browser (fast mode)")
+    return nb
+
+
+def exercise_panel(nb: Locator, log: ConsoleLog, shots: Path, timeout: float) -> str:
+    """Find the widget panel, change a control, press Run, see a new image; no console errors.
+
+    Saves <shots>-panel-before.png and <shots>-panel-after.png; returns a one-line report.
+    """
+    widget_outputs = nb.locator(".jp-Cell-outputArea").filter(has=nb.page.locator(".jupyter-widgets"))
+    if widget_outputs.count():  # so that the screenshots show the panel, whatever fails next
+        widget_outputs.last.scroll_into_view_if_needed()
+    log.assert_no_errors("after Run All")
+    panel = find_widget_panel(nb)
+    panel.scroll_into_view_if_needed()
+    panel.screenshot(path=f"{shots}-panel-before.png")
+    changed = change_a_control(panel)
+    stats, seconds = press_run_and_wait_for_new_image(panel, timeout)
+    panel.screenshot(path=f"{shots}-panel-after.png")
+    log.assert_no_errors("after pressing Run")
+    return (f"{changed}; Run → new {stats['w']}×{stats['h']} image "
+            f"(pixel std {float(stats['std']):.1f}) in {seconds:.1f} s")
+
+
+def test_welcome_gallery_renders(lab: LabServer, lab_page: tuple[Page, ConsoleLog],
+                                 artifacts: Path) -> None:
+    page, log = lab_page
+    nb = _open_and_run(page, lab, "00_welcome.ipynb")
+    expected = _image_outputs(ROOT / "notebooks" / "00_welcome.ipynb")
+    assert expected >= 2, "00_welcome should show at least the gallery and the photographs"
+    images = nb.locator(".jp-OutputArea-output img")
+    assert images.count() == expected, f"{images.count()} images rendered, expected {expected}"
+    for i in range(expected):
+        stats = assert_image_rendered(images.nth(i), f"00_welcome image {i + 1}/{expected}")
+        print(f"image {i + 1}: {stats['w']}×{stats['h']}, pixel std {float(stats['std']):.1f}")
+    gallery = images.first
+    gallery.scroll_into_view_if_needed()
+    gallery.screenshot(path=str(artifacts / "00_welcome-gallery.png"))
+    page.screenshot(path=str(artifacts / "00_welcome-page.png"))
+    log.assert_no_errors("00_welcome")
+
+
+def test_panel_harness(lab: LabServer, lab_page: tuple[Page, ConsoleLog], artifacts: Path) -> None:
+    page, log = lab_page
+    nb = _open_and_run(page, lab, "panel.ipynb")
+    print(exercise_panel(nb, log, artifacts / "panel", timeout=60))
+
+
+@pytest.mark.parametrize("breakage, symptom", [
+    ("handler", "waiting for a new image in the panel"),
+    ("frontend", "No version of module course-no-such-widget is registered"),
+], ids=["handler", "frontend"])
+def test_broken_panel_is_caught(lab: LabServer, lab_page: tuple[Page, ConsoleLog],
+                                artifacts: Path, breakage: str, symptom: str) -> None:
+    """The same check as for the lessons fails, with a clear message, on a broken panel."""
+    page, log = lab_page
+    nb = _open_and_run(page, lab, f"panel_broken_{breakage}.ipynb")
+    with pytest.raises(LabPageError) as caught:
+        exercise_panel(nb, log, artifacts / f"panel_broken_{breakage}", timeout=20)
+    print(f"broken ({breakage}) caught: {caught.value}")
+    assert symptom in str(caught.value)
+
+
+@pytest.mark.parametrize("name", PRESENT_PANEL_LESSONS)
+def test_lesson_panel(lab: LabServer, lab_page: tuple[Page, ConsoleLog], artifacts: Path,
+                      name: str) -> None:
+    page, log = lab_page
+    nb = _open_and_run(page, lab, name)
+    print(f"{name}: " + exercise_panel(nb, log, artifacts / Path(name).stem, PANEL_TIMEOUT))
