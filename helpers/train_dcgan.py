@@ -32,6 +32,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--width", type=int, default=32, help="base channel width of G and D")
     p.add_argument("--patches", type=int, default=8192, help="training patches cut from the patterns")
+    p.add_argument("--real-label", type=float, default=0.9,
+                   help="target for real samples in D's loss (0.9 = one-sided label smoothing)")
+    p.add_argument("--side", type=int, default=gan.ISLAMIC_PATTERN_SIDE,
+                   help="px the patterns are shrunk to before cutting 32-px patches")
     p.add_argument("--max-minutes", type=float, default=None,
                    help="stop early after this many minutes (the record gives the steps done)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="checkpoint path (.npz)")
@@ -47,11 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     cfg = runtime.setup(seed=args.seed)
     print(cfg, flush=True)
-    data = gan.to_tanh(gan.islamic_motifs(args.patches, patch=32, seed=args.seed))
+    data = gan.to_tanh(gan.islamic_motifs(args.patches, patch=32, side=args.side, seed=args.seed))
     config = {"latent_dim": gan.DCGAN_LATENT, "size": 32, "width": args.width}
     generator = gan.build_dcgan_generator(**config)
     discriminator = gan.build_dcgan_discriminator(size=32, width=args.width)
-    trainer = gan.GANTrainer(generator, discriminator, gan.DCGAN_LATENT, seed=args.seed)
+    trainer = gan.GANTrainer(generator, discriminator, gan.DCGAN_LATENT, real_label=args.real_label,
+                             seed=args.seed)
     stream = gan.batches(data, args.batch, seed=args.seed)
     load_start = os.getloadavg()[0]
     start = time.perf_counter()
@@ -77,15 +82,17 @@ def main(argv: list[str] | None = None) -> int:
         "steps": trainer.steps_done,
         "steps_requested": args.steps,
         "reproduce": (f"python -m helpers.train_dcgan --steps {trainer.steps_done} --seed {args.seed} "
-                      f"--batch {args.batch} --width {args.width} --patches {args.patches}"),
+                      f"--batch {args.batch} --width {args.width} --patches {args.patches} "
+                      f"--real-label {args.real_label} --side {args.side}"),
         "batch_size": args.batch,
         "generator_config": config,
         "discriminator": {"size": 32, "width": args.width},
         "optimizer": {"name": "Adam", **gan.DCGAN_ADAM},
         "generator_loss": "non_saturating",
+        "real_label": args.real_label,
         "data": (f"{args.patches} random 32x32 patches (flips, 90-degree rotations) of the three "
                  f"generated Islamic star patterns {list(gan.ISLAMIC_PATTERN_IDS)} shrunk to "
-                 f"{gan.ISLAMIC_PATTERN_SIDE} px; seed {args.seed}"),
+                 f"{args.side} px; seed {args.seed}"),
         "wall_time_s": round(seconds, 1),
         "steps_per_s": round(trainer.steps_done / seconds, 2),
         "load_average_1min_at_start": round(load_start, 2),
