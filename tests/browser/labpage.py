@@ -188,35 +188,49 @@ def _image_sources(panel: Locator) -> list[str]:
     return panel.locator("img").evaluate_all("els => els.map(e => e.src)")
 
 
-def change_a_control(panel: Locator) -> str:
+def change_a_control(panel: Locator, label: str | None = None) -> str:
     """Change the panel's first dropdown, else its first slider, else its first text box.
 
-    Returns what was changed, for the report.
+    With `label`, the control whose description is that text is changed (the lessons' panels
+    keep stable descriptions, see helpers/widgets.py). Returns what was changed, for the report.
     """
-    select = panel.locator(".widget-dropdown select")
-    if select.count():
-        s = select.first
-        options = s.locator("option").evaluate_all("els => els.map(e => e.value)")
-        current = s.input_value()
+    controls = panel.locator(".widget-dropdown, .widget-slider, .widget-text")
+    if label is not None:
+        labelled = panel.page.locator(
+            "label.widget-label", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
+        controls = controls.filter(has=labelled)
+        if controls.count() == 0:
+            raise LabPageError(f"the panel has no dropdown, slider or text box labelled {label!r}")
+    kinds = controls.evaluate_all("els => els.map(e => e.className)")
+    order = ["widget-dropdown", "widget-slider", "widget-text"]
+    ranked = sorted(range(len(kinds)), key=lambda i: next(
+        (r for r, k in enumerate(order) if k in kinds[i].split()), len(order)))
+    if not ranked:
+        raise LabPageError("the panel has no dropdown, slider or text box to change")
+    control = controls.nth(ranked[0])
+    kind = next(k for k in order if k in kinds[ranked[0]].split())
+    name = control.locator("label.widget-label").first.inner_text().strip() or kind
+    if kind == "widget-dropdown":
+        select = control.locator("select").first
+        options = select.locator("option").evaluate_all("els => els.map(e => e.value)")
+        current = select.input_value()
         others = [o for o in options if o != current]
         if not others:
-            raise LabPageError(f"the dropdown has only one option ({current!r})")
-        s.select_option(others[0])
-        return f"dropdown {current!r} → {others[0]!r}"
-    slider = panel.locator(".widget-slider .noUi-handle")
-    if slider.count():
-        readout = panel.locator(".widget-slider .widget-readout").first
+            raise LabPageError(f"{name}: the dropdown has only one option ({current!r})")
+        select.select_option(others[0])
+        return f"{name}: {current!r} → {others[0]!r}"
+    if kind == "widget-slider":
+        readout = control.locator(".widget-readout").first
         before = readout.inner_text()
-        slider.first.focus()
-        slider.first.press("ArrowRight")
-        _wait(lambda: readout.inner_text() != before, 10, "the slider to move")
-        return f"slider {before} → {readout.inner_text()}"
-    text = panel.locator(".widget-text input")
-    if text.count():
-        text.first.fill(text.first.input_value() + "1")
-        text.first.press("Enter")
-        return "text box edited"
-    raise LabPageError("the panel has no dropdown, slider or text box to change")
+        handle = control.locator(".noUi-handle").first
+        handle.focus()
+        handle.press("ArrowRight")
+        _wait(lambda: readout.inner_text() != before, 10, f"the slider {name!r} to move")
+        return f"{name}: {before} → {readout.inner_text()}"
+    box = control.locator("input").first
+    box.fill(box.input_value() + "1")
+    box.press("Enter")
+    return f"{name}: text edited"
 
 
 def press_run_and_wait_for_new_image(panel: Locator, timeout: float, button_text: str = "Run",
@@ -245,6 +259,10 @@ def press_run_and_wait_for_new_image(panel: Locator, timeout: float, button_text
                 continue
         return None
 
-    img = _wait(new_image, timeout, f"a new image in the panel after pressing {button_text!r}")
+    try:
+        img = _wait(new_image, timeout, f"a new image in the panel after pressing {button_text!r}")
+    except LabPageError as exc:
+        shown = " | ".join(panel.inner_text().split("\n"))[:600]
+        raise LabPageError(f"{exc}; the panel shows: {shown}") from None
     stats = assert_image_rendered(img, "the panel's new image")
     return stats, time.monotonic() - start

@@ -1,4 +1,4 @@
-"""A tiny ipywidgets panel notebook that proves the harness: a dropdown, a Run button, an image.
+"""A tiny ipywidgets panel notebook that proves the harness: a dropdown, a slider, Run, an image.
 
     python tests/browser/panel_notebook.py /tmp/panel.ipynb [--break handler|frontend]
 
@@ -47,6 +47,7 @@ print(len(swatch("indigo")) > 0)
 
 _PANEL = '''\
 pigment = widgets.Dropdown(options=list(HUES), value="vermilion", description="pigment")
+size = widgets.IntSlider(value=96, min=64, max=160, step=16, description="size")
 run = widgets.Button(description="Run", button_style="primary")
 out = widgets.Output()
 
@@ -54,11 +55,11 @@ out = widgets.Output()
 def on_run(_button) -> None:
 {broken_handler}    with out:
         out.clear_output(wait=True)
-        display(Image(data=swatch(pigment.value), format="png"))
+        display(Image(data=swatch(pigment.value, size.value), format="png"))
 
 
 run.on_click(on_run)
-children = [pigment, run, out]
+children = [pigment, size, run, out]
 {broken_frontend}display(widgets.VBox(children))
 '''
 

@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parents[2]
 RUN_ALL_TIMEOUT = float(os.environ.get("COURSE_BROWSER_RUN_ALL_TIMEOUT", "900"))
 PANEL_TIMEOUT = float(os.environ.get("COURSE_BROWSER_PANEL_TIMEOUT", "300"))
 
-# Lessons with a widget panel. A lesson is tested once its notebook is in notebooks/.
-PANEL_LESSONS = ["04_style_transfer.ipynb", "06_adain_and_stylegan.ipynb"]
+# Lessons with a widget panel (helpers.widgets.StylePanel) and the control the test changes.
+# A lesson is tested once its notebook is in notebooks/.
+PANEL_LESSONS = {"04_style_transfer.ipynb": "Style work", "06_adain_and_stylegan.ipynb": "Style work"}
 PRESENT_PANEL_LESSONS = [n for n in PANEL_LESSONS if (ROOT / "notebooks" / n).exists()]
 
 
@@ -51,9 +52,11 @@ def _open_and_run(page: Page, lab: LabServer, name: str) -> Locator:
     return nb
 
 
-def exercise_panel(nb: Locator, log: ConsoleLog, shots: Path, timeout: float) -> str:
+def exercise_panel(nb: Locator, log: ConsoleLog, shots: Path, timeout: float,
+                   control: str | None = None) -> str:
     """Find the widget panel, change a control, press Run, see a new image; no console errors.
 
+    `control` is the description of the control to change (default: the first dropdown).
     Saves <shots>-panel-before.png and <shots>-panel-after.png; returns a one-line report.
     """
     widget_outputs = nb.locator(".jp-Cell-outputArea").filter(has=nb.page.locator(".jupyter-widgets"))
@@ -63,7 +66,7 @@ def exercise_panel(nb: Locator, log: ConsoleLog, shots: Path, timeout: float) ->
     panel = find_widget_panel(nb)
     panel.scroll_into_view_if_needed()
     panel.screenshot(path=f"{shots}-panel-before.png")
-    changed = change_a_control(panel)
+    changed = change_a_control(panel, control)
     stats, seconds = press_run_and_wait_for_new_image(panel, timeout)
     panel.screenshot(path=f"{shots}-panel-after.png")
     log.assert_no_errors("after pressing Run")
@@ -93,6 +96,7 @@ def test_panel_harness(lab: LabServer, lab_page: tuple[Page, ConsoleLog], artifa
     page, log = lab_page
     nb = _open_and_run(page, lab, "panel.ipynb")
     print(exercise_panel(nb, log, artifacts / "panel", timeout=60))
+    print(exercise_panel(nb, log, artifacts / "panel-slider", timeout=60, control="size"))
 
 
 @pytest.mark.parametrize("breakage, symptom", [
@@ -115,4 +119,6 @@ def test_lesson_panel(lab: LabServer, lab_page: tuple[Page, ConsoleLog], artifac
                       name: str) -> None:
     page, log = lab_page
     nb = _open_and_run(page, lab, name)
-    print(f"{name}: " + exercise_panel(nb, log, artifacts / Path(name).stem, PANEL_TIMEOUT))
+    report = exercise_panel(nb, log, artifacts / Path(name).stem, PANEL_TIMEOUT,
+                            control=PANEL_LESSONS[name])
+    print(f"{name}: {report}")
