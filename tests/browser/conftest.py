@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from labpage import ConsoleLog
 from labserver import LabServer
-from panel_notebook import BREAKAGES, build
+from panel_notebook import BREAKAGES, build, build_style_panel
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +48,7 @@ def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
         shutil.copy2(nb, root / nb.name)
     build(root / "panel.ipynb")
+    build_style_panel(root / "style_panel.ipynb")
     for breakage in BREAKAGES:
         build(root / f"panel_broken_{breakage}.ipynb", breakage)
     return root

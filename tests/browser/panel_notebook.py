@@ -98,6 +98,42 @@ def build(path: Path, breakage: str | None = None) -> Path:
     return path
 
 
+_STYLE_PANEL = '''\
+import numpy as np
+
+from helpers import runtime, widgets
+
+cfg = runtime.setup(seed=0)
+
+
+def colour_transfer(content, style, *, style_weight, size, preserve_color):
+    """A cheap stand-in for style transfer: give the photo the painting's colour statistics."""
+    step = max(1, max(content.shape[:2]) // size)
+    c = content[::step, ::step].astype(np.float32)
+    s = style.reshape(-1, 3).astype(np.float32)
+    out = (c - c.mean((0, 1))) / (c.std((0, 1)) + 1e-6) * s.std(0) + s.mean(0)
+    return np.clip(out, 0.0, 1.0)
+
+
+panel = widgets.StylePanel(colour_transfer, sizes=(64, 96))
+panel
+'''
+
+
+def build_style_panel(path: Path) -> Path:
+    """The course's own panel (helpers.widgets.StylePanel) with a cheap render function."""
+    nb = new_notebook(cells=[
+        new_markdown_cell("# StylePanel in the browser\nThe lessons' panel class, with a quick "
+                          "colour-statistics render instead of style transfer."),
+        new_code_cell(_STYLE_PANEL),
+    ])
+    nb.metadata["kernelspec"] = {"name": "style-across-cultures", "language": "python",
+                                 "display_name": "Style Across Cultures (Python 3.11)"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
     if not args:

@@ -1,6 +1,7 @@
 """The course as a learner meets it: JupyterLab in a real browser (Debian's chromium).
 
 - 00_welcome: Run All in fast mode; every image output renders (decoded, visible, not blank).
+- helpers.widgets.StylePanel (the class the lessons' panels use) with a quick render function.
 - The harness's own panel notebook: change the dropdown, press Run, a new image appears; and the
   same check fails on two panels broken on purpose (a failing Run handler; a widget whose
   front end does not exist), so a broken panel cannot pass.
@@ -97,6 +98,16 @@ def test_panel_harness(lab: LabServer, lab_page: tuple[Page, ConsoleLog], artifa
     nb = _open_and_run(page, lab, "panel.ipynb")
     print(exercise_panel(nb, log, artifacts / "panel", timeout=60))
     print(exercise_panel(nb, log, artifacts / "panel-slider", timeout=60, control="size"))
+
+
+def test_style_panel_class(lab: LabServer, lab_page: tuple[Page, ConsoleLog],
+                           artifacts: Path) -> None:
+    """helpers.widgets.StylePanel (the lessons' panel) with a quick render: Run shows a new image."""
+    page, log = lab_page
+    nb = _open_and_run(page, lab, "style_panel.ipynb")
+    print(exercise_panel(nb, log, artifacts / "style_panel", timeout=120, control="Style work"))
+    print(exercise_panel(nb, log, artifacts / "style_panel-weight", timeout=120,
+                         control="Style weight"))
 
 
 @pytest.mark.parametrize("breakage, symptom", [
