@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -194,17 +195,26 @@ def test_guide_offline_install_commands() -> None:
 
 def test_course_package_installs_from_a_local_wheelhouse(tmp_path: Path) -> None:
     """The cheap part of the offline route: the course's own package from a wheelhouse, no index."""
-    wheelhouse, target = tmp_path / "wheelhouse", tmp_path / "site"
+    source, wheelhouse, target = tmp_path / "course", tmp_path / "wheelhouse", tmp_path / "site"
+    source.mkdir()  # a copy, so that building leaves nothing behind in the repository
+    for name in ("pyproject.toml", "README.md"):
+        if (ROOT / name).is_file():
+            shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "helpers", source / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
     env = {"PIP_NO_INDEX": "1", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     subprocess.run(pip + ["wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                          "-w", str(wheelhouse), str(ROOT)], check=True, capture_output=True, env=env)
+                          "-w", str(wheelhouse), str(source)], check=True, capture_output=True, env=env)
     wheels = list(wheelhouse.glob("style_across_cultures-*.whl"))
     assert len(wheels) == 1
     subprocess.run(pip + ["install", "--no-index", "--find-links", str(wheelhouse), "--no-deps",
                           "--target", str(target), "style-across-cultures"],
                    check=True, capture_output=True, env=env)
     assert (target / "helpers" / "runtime.py").is_file() and (target / "helpers" / "data.py").is_file()
+    # without the wheelhouse, the same offline install fails at once instead of reaching for the network
+    failed = subprocess.run(pip + ["install", "--no-index", "--no-deps", "--target", str(tmp_path / "x"),
+                                   "style-across-cultures"], capture_output=True, text=True, env=env)
+    assert failed.returncode != 0 and "No matching distribution" in failed.stderr
 
 
 # ----------------------------------------------------------------------------- solutions
