@@ -329,67 +329,124 @@ def crop8(image: np.ndarray) -> np.ndarray:
 
 
 def preserve_colour(stylised: np.ndarray, content: np.ndarray) -> np.ndarray:
-    """Keep the content's colours: luminance from the stylised image, chroma (YIQ I, Q) from the content."""
-    m = np.array([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]], np.float32)
-    content = content[: stylised.shape[0], : stylised.shape[1]]
-    yiq_s = stylised @ m.T
-    yiq_c = content @ m.T
-    yiq = np.concatenate([yiq_s[..., :1], yiq_c[..., 1:]], axis=-1)
-    return np.clip(yiq @ np.linalg.inv(m).T, 0.0, 1.0).astype(np.float32)
+    """Keep the content's colours: luminance (Y of YIQ) from the stylised image, chrominance
+    (I, Q) from the content. For the other recipe, recolour the style first with
+    :func:`helpers.style.match_color`."""
+    from .style import rgb_to_yiq, yiq_to_rgb
 
-
-def match_colour(style: np.ndarray, content: np.ndarray) -> np.ndarray:
-    """The other colour-preservation recipe: give the *style image* the content's colour
-    statistics first (per-channel mean and std in RGB), then stylise with it."""
-    s = style.reshape(-1, 3)
-    c = content.reshape(-1, 3)
-    out = (style - s.mean(0)) / (s.std(0) + 1e-6) * c.std(0) + c.mean(0)
-    return np.clip(out, 0.0, 1.0).astype(np.float32)
+    content = np.asarray(content, np.float32)[: stylised.shape[0], : stylised.shape[1]]
+    yiq = np.concatenate([rgb_to_yiq(stylised)[..., :1], rgb_to_yiq(content)[..., 1:]], axis=-1)
+    return np.clip(yiq_to_rgb(yiq), 0.0, 1.0).astype(np.float32)
 
 
 class LossJudge:
     """Scores stylised images against one content and one style, whichever method made them.
 
-    VGG16 features of the content and the style are computed once; calling the judge on an
-    image (H, W, 3) in [0, 1] returns
-
-    - ``content``: mean squared difference of ``block4_conv2`` features from the content's
-      (Gatys' content layer);
-    - ``gram``: Σ over Gatys' five style layers of the mean squared difference of the
-      size-normalised Gram matrices from the style's (lessons 03–04);
-    - ``meanstd``: AdaIN's style loss (means and standard deviations of the four STAT_LAYERS).
+    Calling the judge on an image (H, W, 3) in [0, 1] (the content's shape) returns lesson 04's
+    losses, from :class:`helpers.style.StyleTransferLoss` at its default weights —
+    ``content`` (``block4_conv2``), ``style`` (Gram matrices of five layers), ``tv`` and their
+    weighted ``total`` — and AdaIN's own style loss ``meanstd`` (means and standard deviations
+    of the four STAT_LAYERS). The targets are computed once.
     """
 
     def __init__(self, content: np.ndarray, style: np.ndarray):
-        from .style import gram_matrix
+        from .style import StyleTransferLoss
 
-        self._gram = gram_matrix
-        layers = tuple(dict.fromkeys(STAT_LAYERS + _features.STYLE_LAYERS + (_features.CONTENT_LAYER,)))
-        self.vgg = _features.get_extractor(layers)
         self.content = np.asarray(content, np.float32)
-        self.target_c = self.vgg(self.content)[_features.CONTENT_LAYER]
-        fs = self.vgg(np.asarray(style, np.float32))
-        self.grams = {k: gram_matrix(fs[k]) for k in _features.STYLE_LAYERS}
-        self.stats = {k: mean_std(fs[k]) for k in STAT_LAYERS}
+        self.gatys = StyleTransferLoss(self.content, np.asarray(style, np.float32))
+        self.encoder = get_encoder()
+        self.stats = style_stats(self.encoder(np.asarray(style, np.float32)))
 
     def __call__(self, image: np.ndarray) -> dict[str, float]:
         image = np.asarray(image, np.float32)
         if image.shape != self.content.shape:
             raise ValueError(f"image shape {image.shape} differs from the content's {self.content.shape}")
-        fi = self.vgg(image)
-        content_loss = float(tf.reduce_mean(tf.square(fi[_features.CONTENT_LAYER] - self.target_c)))
-        gram = sum(float(tf.reduce_mean(tf.square(self._gram(fi[k]) - self.grams[k])))
-                   for k in _features.STYLE_LAYERS)
+        out = self.gatys(image)
+        fi = self.encoder(image)
         meanstd = 0.0
         for k in STAT_LAYERS:
             (mi, si), (ms, ss) = mean_std(fi[k]), self.stats[k]
             meanstd += float(tf.reduce_mean(tf.square(mi - ms)) + tf.reduce_mean(tf.square(si - ss)))
-        return {"content": content_loss, "gram": gram, "meanstd": meanstd}
+        out["meanstd"] = meanstd
+        return out
 
 
-def evaluate_losses(image: np.ndarray, content: np.ndarray, style: np.ndarray) -> dict[str, float]:
-    """``LossJudge(content, style)(image)``: content, Gram and mean/std losses of one image."""
-    return LossJudge(content, style)(image)
+# --------------------------------------------------------------------------------------
+# An interactive panel
+# --------------------------------------------------------------------------------------
+
+#: The panel's widget descriptions (stable: a browser test finds the widgets by them).
+PANEL_DESCRIPTIONS: tuple[str, ...] = ("Content photo", "Style work", "Alpha", "Preserve colour", "Run")
+
+
+class AdaINPanel:
+    """Content photo, style work, α, colour preservation and a **Run** button; the result is an
+    ``ipywidgets.Image`` (JPEG) under the controls, with the time it took and the credits.
+
+    A photograph's features and an artwork's (μ, σ) are computed once and cached, so an update
+    is one AdaIN and one decoder pass. ``panel.run()`` does what the button does and returns
+    the image; show ``panel.widget``.
+    """
+
+    def __init__(self, stylizer: Stylizer, size: int = 256, content: str | None = None,
+                 work: str | None = None, alpha: float = 1.0,
+                 catalog: _data.Catalog | None = None):
+        import ipywidgets as w
+
+        if size < 16:
+            raise ValueError(f"size must be at least 16 px, got {size}")
+        self.stylizer, self.size = stylizer, int(size)
+        self.catalog = catalog or _data.load_catalog()
+        photos, works = self.catalog.contents(), self.catalog.styles()
+        wide = {"description_width": "initial"}
+        self.content = w.Dropdown(options=[(a.title, a.id) for a in photos], value=content or photos[0].id,
+                                  description="Content photo", style=wide, layout=w.Layout(width="420px"))
+        self.work = w.Dropdown(options=[(a.short_caption.replace("\n", " — "), a.id) for a in works],
+                               value=work or works[0].id, description="Style work", style=wide,
+                               layout=w.Layout(width="420px"))
+        self.alpha = w.FloatSlider(value=alpha, min=0.0, max=1.0, step=0.05, description="Alpha")
+        self.preserve_color = w.Checkbox(value=False, description="Preserve colour", indent=False)
+        self.run_button = w.Button(description="Run", button_style="primary",
+                                   tooltip="Stylise the photo with the chosen work and alpha")
+        self.image = w.Image(format="jpeg", width=self.size + 64)
+        self.status = w.Label(value="Press Run.")
+        self.run_button.on_click(lambda _: self.run())
+        self.widget = w.VBox([self.content, self.work, w.HBox([self.alpha, self.preserve_color, self.run_button]),
+                              self.image, self.status])
+        self._features: dict[str, tuple[np.ndarray, tf.Tensor]] = {}
+        self._stats: dict[str, tuple[tf.Tensor, tf.Tensor]] = {}
+        self.last_seconds = float("nan")
+
+    def render(self, content_id: str, work_id: str, alpha: float, preserve: bool = False) -> np.ndarray:
+        """The stylised image for these settings (H, W, 3) in [0, 1]."""
+        if content_id not in self._features:
+            img = crop8(self.catalog[content_id].load(max_side=self.size))
+            self._features[content_id] = (img, self.stylizer.encode(img)[ENCODER_LAYER])
+        if work_id not in self._stats:
+            self._stats[work_id] = self.stylizer.stats(self.catalog[work_id].load(max_side=self.size))
+        img, fc = self._features[content_id]
+        mu, sigma = self._stats[work_id]
+        t = alpha * adain_from_stats(fc, mu, sigma) + (1.0 - alpha) * fc
+        out = self.stylizer.decode(t)[0]
+        return preserve_colour(out, img) if preserve else out
+
+    def run(self) -> np.ndarray:
+        """Render with the current settings and show the result; returns the image."""
+        import io
+
+        from PIL import Image
+
+        start = time.perf_counter()
+        out = self.render(self.content.value, self.work.value, float(self.alpha.value),
+                          bool(self.preserve_color.value))
+        buf = io.BytesIO()
+        Image.fromarray((out * 255).round().astype(np.uint8)).save(buf, format="JPEG", quality=85)
+        self.image.value = buf.getvalue()
+        self.last_seconds = time.perf_counter() - start
+        art, photo = self.catalog[self.work.value], self.catalog[self.content.value]
+        self.status.value = (f"{self.last_seconds:.2f} s · {photo.title} in the style of "
+                             f"{art.caption}")
+        return out
 
 
 # --------------------------------------------------------------------------------------
@@ -713,60 +770,3 @@ def record_training(path: Path, **fields: object) -> None:
               "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
               **fields}
     path.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-
-
-# --------------------------------------------------------------------------------------
-# The slow baseline: optimise the pixels (Gatys et al.) with L-BFGS
-# --------------------------------------------------------------------------------------
-
-
-def optimize_image(content: np.ndarray, style: np.ndarray, style_weight: float,
-                   evals: int = 50, init: np.ndarray | None = None,
-                   progress: bool = True) -> tuple[np.ndarray, dict]:
-    """Gatys-style transfer by L-BFGS on the pixels: minimise content + ``style_weight`` · gram.
-
-    The losses are those of :func:`evaluate_losses` (``block4_conv2`` content, Gram matrices of
-    the five ``STYLE_LAYERS``); the image starts from ``init`` (default: the content) and stays
-    in [0, 1]. Returns the image and ``{"evals", "seconds"}``. This is lesson 04's recipe in its
-    simplest form, used here as the baseline AdaIN is compared with.
-    """
-    import scipy.optimize
-    from tqdm.auto import tqdm
-
-    from .style import gram_matrix
-
-    if evals < 1:
-        raise ValueError(f"evals must be at least 1, got {evals}")
-    layers = _features.STYLE_LAYERS + (_features.CONTENT_LAYER,)
-    vgg = _features.get_extractor(layers)
-    content = np.asarray(content, np.float32)
-    target_c = vgg(content)[_features.CONTENT_LAYER]
-    grams_s = {k: gram_matrix(v) for k, v in vgg(style).items() if k in _features.STYLE_LAYERS}
-    beta = tf.constant(float(style_weight))
-
-    @tf.function
-    def loss_and_grad(x):  # type: ignore[no-untyped-def]
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            f = vgg.model(_features.preprocess_caffe(x[None]), training=False)
-            lc = tf.reduce_mean(tf.square(f[_features.CONTENT_LAYER] - target_c))
-            ls = tf.add_n([tf.reduce_mean(tf.square(gram_matrix(f[k]) - grams_s[k]))
-                           for k in _features.STYLE_LAYERS])
-            loss = lc + beta * ls
-        return loss, tape.gradient(loss, x)
-
-    shape = content.shape
-    bar = tqdm(total=evals, desc="L-BFGS", disable=not progress, mininterval=2.0)
-
-    def fun(v: np.ndarray) -> tuple[float, np.ndarray]:
-        loss, grad = loss_and_grad(tf.constant(v.reshape(shape), tf.float32))
-        bar.update(1)
-        return float(loss), grad.numpy().astype(np.float64).ravel()
-
-    x0 = (content if init is None else np.asarray(init, np.float32)).astype(np.float64).ravel()
-    start = time.perf_counter()
-    res = scipy.optimize.minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=scipy.optimize.Bounds(0.0, 1.0),
-                                  options={"maxfun": evals, "maxiter": evals})
-    seconds = time.perf_counter() - start
-    bar.close()
-    return res.x.reshape(shape).astype(np.float32), {"evals": int(res.nfev), "seconds": seconds}

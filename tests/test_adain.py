@@ -81,13 +81,36 @@ def test_adain_losses_vanish_at_the_target() -> None:
 
 
 def test_preserve_colour_keeps_content_chroma_and_stylised_luma() -> None:
+    from helpers.style import rgb_to_yiq
+
     rng = np.random.default_rng(4)
-    s, c = rng.random((8, 8, 3), np.float32) * 0.5 + 0.25, rng.random((8, 8, 3), np.float32) * 0.5 + 0.25
+    s, c = rng.random((8, 8, 3), np.float32) * 0.2 + 0.4, rng.random((8, 8, 3), np.float32) * 0.2 + 0.4
     out = adain.preserve_colour(s, c)
-    luma = np.array([0.299, 0.587, 0.114], np.float32)
-    assert np.allclose(out @ luma, s @ luma, atol=1e-4)
-    i_row = np.array([0.596, -0.274, -0.322], np.float32)
-    assert np.allclose(out @ i_row, c @ i_row, atol=1e-4)
+    assert np.allclose(rgb_to_yiq(out)[..., 0], rgb_to_yiq(s)[..., 0], atol=1e-4)
+    assert np.allclose(rgb_to_yiq(out)[..., 1:], rgb_to_yiq(c)[..., 1:], atol=1e-4)
+
+
+def test_panel_has_stable_widgets_and_renders_an_image() -> None:
+    panel = adain.AdaINPanel(adain.Stylizer(adain.build_decoder((8, 8, 8))), size=64)
+    found = [panel.content.description, panel.work.description, panel.alpha.description,
+             panel.preserve_color.description, panel.run_button.description]
+    assert tuple(found) == adain.PANEL_DESCRIPTIONS
+    panel.alpha.value = 0.5
+    out = panel.run()
+    assert out.ndim == 3 and out.shape[2] == 3 and max(out.shape[:2]) <= 64
+    assert panel.image.value[:2] == b"\xff\xd8"           # a JPEG
+    assert "s ·" in panel.status.value
+
+
+def test_loss_judge_scores_the_content_itself_as_zero_content_loss() -> None:
+    rng = np.random.default_rng(10)
+    c, s = rng.random((32, 32, 3), np.float32), rng.random((40, 40, 3), np.float32)
+    judge = adain.LossJudge(c, s)
+    same, other = judge(c), judge(np.full_like(c, 0.5))
+    assert same["content"] == 0.0 and other["content"] > 0.0
+    assert set(same) >= {"content", "style", "tv", "total", "meanstd"}
+    with pytest.raises(ValueError, match="shape"):
+        judge(s)
 
 
 def test_mapping_network_output_shape_and_scale_invariance() -> None:
