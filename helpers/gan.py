@@ -703,12 +703,13 @@ def islamic_motifs(n: int, patch: int = 32, side: int = ISLAMIC_PATTERN_SIDE, se
 EMBED_LAYERS: tuple[str, ...] = ("block2_conv1", "block3_conv1", "block4_conv1")
 
 
-def vgg_embedding(images01: np.ndarray, layers: Sequence[str] = EMBED_LAYERS, size: int = 64,
+def vgg_embedding(images01: np.ndarray, layers: Sequence[str] = EMBED_LAYERS, size: int = 32,
                   batch_size: int = 128) -> np.ndarray:
     """One vector per image: VGG16 activations at ``layers``, averaged over positions.
 
-    Images (N, h, w, 3) in [0, 1] are resized to ``size`` px first (VGG16 sees 32-px
-    patches as too small to pool four times). Returns float64 (N, sum of channels).
+    Images (N, h, w, 3) in [0, 1] are resized to ``size`` px first (32 px: ``block4_conv1``
+    then sees a 4×4 map; 64 px gives finer maps but costs 4× more). Returns float64
+    (N, sum of channels).
     """
     import tensorflow as tf
 
@@ -731,17 +732,19 @@ def kernel_mmd(x: np.ndarray, y: np.ndarray, scale: np.ndarray | None = None) ->
     """Unbiased squared MMD with the cubic polynomial kernel k(a, b) = (a·b/d + 1)³.
 
     This is the *kernel inception distance* (Bińkowski et al., 2018) computed on whatever
-    features you give it — here VGG16 embeddings. Features are divided by ``scale``
-    (default: the standard deviation of ``x`` per feature) so that no channel dominates.
-    0 means "same distribution"; it can dip slightly below 0 by chance.
+    features you give it — here VGG16 embeddings. Both sets are centred on ``x``'s mean and
+    divided by ``scale`` (default: the root-mean-square spread of ``x``'s features, one number,
+    so that a·b/d is of order 1 whatever the features' units; a per-feature scale would blow
+    up on channels that barely vary in ``x``). 0 means "same distribution"; it can dip
+    slightly below 0 by chance.
     """
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
     if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1]:
         raise ValueError(f"x and y must be (n, d) with the same d, got {x.shape} and {y.shape}")
     if len(x) < 2 or len(y) < 2:
         raise ValueError("need at least two samples on each side")
-    s = x.std(axis=0) + 1e-8 if scale is None else np.asarray(scale, np.float64)
     mu = x.mean(axis=0)
+    s = np.sqrt(np.mean((x - mu) ** 2)) + 1e-12 if scale is None else np.asarray(scale, np.float64)
     x, y = (x - mu) / s, (y - mu) / s
     d = x.shape[1]
     kxx = (x @ x.T / d + 1) ** 3
