@@ -39,7 +39,7 @@ PANEL_REQUIRED = {"04_style_transfer.ipynb"}
 
 def _builds_a_panel(path: Path) -> bool:
     text = path.read_text(encoding="utf-8")
-    return "StylePanel(" in text or "make_panel(" in text
+    return any(f"{name}(" in text for name in ("StylePanel", "make_panel", "AdaINPanel"))
 
 
 PRESENT_PANEL_LESSONS = [
