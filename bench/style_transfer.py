@@ -129,6 +129,9 @@ def main() -> None:
     capped = " (stopped by the time cap)" if steps_a < args.adam_steps else ""
     print(f"(a) tutorial Adam: {steps_a} steps in {t_a:.1f} s{capped} → loss {target:.4g} "
           f"[load {load_avg()}]", flush=True)
+    if target >= loss(x0)["total"]:
+        print("    warning: (a) ended above the starting loss (Adam with β1 = 0.99 overshoots for its "
+              "first ~100 steps); the ratio below says little — give it more steps or time")
 
     # (b) the course's stylize, stopped when it reaches the baseline's loss
     results = {}

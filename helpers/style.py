@@ -209,6 +209,11 @@ def resize_to(image: np.ndarray, max_side: int) -> np.ndarray:
     return np.clip(out.numpy(), 0.0, 1.0)
 
 
+def resize_exact(image: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
+    """Resize to exactly (height, width) = ``hw`` (bilinear, antialiased), clipped to [0, 1]."""
+    return _resize_exact(image, hw)
+
+
 def _resize_exact(image: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
     out = tf.image.resize(np.asarray(image, np.float32)[None], hw, method="bilinear",
                           antialias=True)[0]
