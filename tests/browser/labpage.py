@@ -262,7 +262,8 @@ def press_run_and_wait_for_new_image(panel: Locator, timeout: float, button_text
     try:
         img = _wait(new_image, timeout, f"a new image in the panel after pressing {button_text!r}")
     except LabPageError as exc:
-        shown = " | ".join(panel.inner_text().split("\n"))[:600]
-        raise LabPageError(f"{exc}; the panel shows: {shown}") from None
+        labels = panel.locator(".widget-label").all_inner_texts()  # descriptions and status
+        shown = " | ".join(s.strip() for s in labels if s.strip())[:600]
+        raise LabPageError(f"{exc}; the panel's labels: {shown}") from None
     stats = assert_image_rendered(img, "the panel's new image")
     return stats, time.monotonic() - start
