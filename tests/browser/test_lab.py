@@ -7,7 +7,9 @@
   front end does not exist), so a broken panel cannot pass.
 - Lesson panels (04 style transfer; 06 AdaIN once it exists): Run All in fast mode, find the
   widget panel, change a control, press Run, a new stylised image appears.
-Every test fails on any JavaScript error in the browser console. Screenshots: test-artifacts/browser/.
+- JupyterLab and its kernels stop when the block that started them fails.
+Every browser test fails on any JavaScript error in the browser console, and on a cell's traceback.
+Screenshots and console logs: test-artifacts/browser/.
 """
 
 from __future__ import annotations
@@ -148,3 +150,35 @@ def _lesson_panel(lab: LabServer, lab_page: tuple[Page, ConsoleLog], artifacts: 
 
 if PRESENT_PANEL_LESSONS:  # no test item (rather than a skipped one) before 04 exists
     test_lesson_panel = pytest.mark.parametrize("name", PRESENT_PANEL_LESSONS)(_lesson_panel)
+
+
+def test_lab_server_stops_with_its_kernels_when_a_test_fails(tmp_path: Path) -> None:
+    """JupyterLab and the kernels it started are gone after the `with` block, even on an error."""
+    import json as _json
+    import urllib.request
+
+    import psutil
+
+    root = tmp_path / "root"
+    root.mkdir()
+    server = LabServer(root, tmp_path / "work")
+    pids: list[int] = []
+    with pytest.raises(RuntimeError, match="a failing test"):
+        with server:
+            req = urllib.request.Request(
+                server.base + "api/kernels", method="POST",
+                data=_json.dumps({"name": "style-across-cultures"}).encode(),
+                headers={"Authorization": f"token {server.token}",
+                         "Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=60) as r:
+                assert r.status == 201
+            assert server.proc is not None
+            lab_process = psutil.Process(server.proc.pid)
+            kernels = [p for p in lab_process.children(recursive=True)
+                       if "ipykernel" in " ".join(p.cmdline())]
+            assert kernels, "the kernel process did not start"
+            pids = [lab_process.pid] + [k.pid for k in kernels]
+            raise RuntimeError("a failing test")
+    still_running = [p for p in pids if psutil.pid_exists(p)
+                     and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    assert not still_running, f"processes left running: {still_running}"
