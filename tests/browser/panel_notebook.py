@@ -9,7 +9,8 @@ picture the kernel made. The broken variants are what the harness must catch:
 - `handler`: the Run button's callback raises before it displays anything (a learner clicks and
   nothing happens; the traceback goes to JupyterLab's log, not to the page);
 - `frontend`: the panel holds a widget whose JavaScript module does not exist (JupyterLab shows
-  "Error displaying widget" and logs a console error).
+  "Error displaying widget" and logs a console error);
+- `cell`: the cell that builds the panel raises (Run All stops there, the panel never shows).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-BREAKAGES = ("handler", "frontend")
+BREAKAGES = ("handler", "frontend", "cell")
 
 _SETUP = '''\
 import io
@@ -60,10 +61,11 @@ def on_run(_button) -> None:
 
 run.on_click(on_run)
 children = [pigment, size, run, out]
-{broken_frontend}display(widgets.VBox(children))
+{broken_frontend}{broken_cell}display(widgets.VBox(children))
 '''
 
 _BROKEN_HANDLER = '    raise RuntimeError("broken on purpose: the Run handler fails")\n'
+_BROKEN_CELL = 'raise ValueError("broken on purpose: the panel cell fails")\n'
 _BROKEN_FRONTEND = '''\
 
 
@@ -85,7 +87,8 @@ def build(path: Path, breakage: str | None = None) -> Path:
     if breakage not in (None, *BREAKAGES):
         raise ValueError(f"breakage must be None or one of {BREAKAGES}, got {breakage!r}")
     panel = _PANEL.format(broken_handler=_BROKEN_HANDLER if breakage == "handler" else "",
-                          broken_frontend=_BROKEN_FRONTEND if breakage == "frontend" else "")
+                          broken_frontend=_BROKEN_FRONTEND if breakage == "frontend" else "",
+                          broken_cell=_BROKEN_CELL if breakage == "cell" else "")
     nb = new_notebook(cells=[
         new_markdown_cell("# Browser-test panel\nChoose a pigment and press **Run**."),
         new_code_cell(_SETUP),

@@ -3,8 +3,8 @@
 - 00_welcome: Run All in fast mode; every image output renders (decoded, visible, not blank).
 - helpers.widgets.StylePanel (the class the lessons' panels use) with a quick render function.
 - The harness's own panel notebook: change the dropdown, press Run, a new image appears; and the
-  same check fails on two panels broken on purpose (a failing Run handler; a widget whose
-  front end does not exist), so a broken panel cannot pass.
+  same checks fail on three panels broken on purpose (a failing Run handler; a widget whose
+  front end does not exist; a panel cell that raises), so a broken panel cannot pass.
 - Lesson panels (04 style transfer; 06 AdaIN once it exists): Run All in fast mode, find the
   widget panel, change a control, press Run, a new stylised image appears.
 - JupyterLab and its kernels stop when the block that started them fails.
@@ -127,13 +127,14 @@ def test_style_panel_class(lab: LabServer, lab_page: tuple[Page, ConsoleLog],
 @pytest.mark.parametrize("breakage, symptom", [
     ("handler", "waiting for a new image in the panel"),
     ("frontend", "No version of module course-no-such-widget is registered"),
-], ids=["handler", "frontend"])
+    ("cell", "ValueError: broken on purpose: the panel cell fails"),
+], ids=["handler", "frontend", "cell"])
 def test_broken_panel_is_caught(lab: LabServer, lab_page: tuple[Page, ConsoleLog],
                                 artifacts: Path, breakage: str, symptom: str) -> None:
-    """The same check as for the lessons fails, with a clear message, on a broken panel."""
+    """The same checks as for the lessons fail, with a clear message, on a broken panel."""
     page, log = lab_page
-    nb = _open_and_run(page, lab, f"panel_broken_{breakage}.ipynb")
     with pytest.raises(LabPageError) as caught:
+        nb = _open_and_run(page, lab, f"panel_broken_{breakage}.ipynb")
         exercise_panel(nb, log, artifacts / f"panel_broken_{breakage}", timeout=20)
     print(f"broken ({breakage}) caught: {caught.value}")
     assert symptom in str(caught.value)
