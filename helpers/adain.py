@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from .checkpoints import CheckpointError  # noqa: F401  (re-exported: one error for all loaders)
 from . import data as _data
 from . import features as _features
 
@@ -57,8 +58,6 @@ EPS: float = 1e-5
 FEATURE_SCALE: float = 256.0
 
 
-class CheckpointError(RuntimeError):
-    """A weight file that is missing, corrupt or made for another network; names the file."""
 
 
 # --------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .checkpoints import CheckpointError  # noqa: F401  (re-exported: one error for all loaders)
 from .data import DATA_DIR, Artwork, load_catalog, load_image
 
 PHOTOS_DIR: Path = DATA_DIR / "photos"
@@ -561,8 +562,6 @@ def style_distance(images: Sequence[np.ndarray], reference: dict[str, np.ndarray
 # --------------------------------------------------------------------------------------
 
 
-class CheckpointError(ValueError):
-    """A CycleGAN checkpoint that is missing, corrupt or made for other networks."""
 
 
 def save_checkpoint(model: CycleGAN, path: str | Path, meta: dict | None = None) -> Path:

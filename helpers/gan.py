@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+from .checkpoints import CheckpointError  # noqa: F401  (re-exported: one error for all loaders)
+
 LOG4 = math.log(4.0)
 
 #: The latent size and widths of the course's DCGAN (lesson 02 and the shipped checkpoint).
@@ -51,8 +53,6 @@ DCGAN_INIT_STDDEV = 0.02
 GENERATOR_LOSSES = ("non_saturating", "saturating")
 
 
-class CheckpointError(ValueError):
-    """A generator checkpoint that cannot be used; the message names the file and the problem."""
 
 
 # ======================================================================================

@@ -40,3 +40,4 @@ def test_same_seed_same_numbers() -> None:
 def test_negative_seed() -> None:
     with pytest.raises(ValueError, match="seed"):
         runtime.setup(seed=-1)
+
