@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 KERNEL := style-across-cultures
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lab test test-browser unit notebooks bench clean
+.PHONY: install lab test test-browser unit notebooks slides bench clean
 
 # Create .venv, install the pinned requirements and `helpers` (editable), register the kernel.
 # Re-runs only when requirements.txt or pyproject.toml change.
@@ -45,8 +45,13 @@ NB ?= notebooks/*.ipynb
 notebooks: install
 	$(PY) tools/execute_notebooks.py $(NB)
 
+# Offline reveal.js slide decks of chosen notebooks (NB=...), written to results/slides.
+slides: install
+	$(PY) tools/make_slides.py $(NB)
+
 bench: install
 	$(PY) bench/vgg16_speed.py
+	$(PY) bench/style_transfer.py
 
 clean:
 	rm -rf $(VENV) results test-artifacts
