@@ -39,11 +39,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--save-every", type=int, default=100)
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from this decoder checkpoint (e.g. the shipped one) and "
+                             "continue; its JSON record is kept under 'continued_from'")
     args = parser.parse_args(argv)
 
-    import keras
     import tensorflow as tf
-    from tqdm.auto import tqdm
 
     from helpers import adain, data, runtime
 
@@ -59,6 +60,12 @@ def main(argv: list[str] | None = None) -> None:
     encode = tf.function(lambda x: enc(x), reduce_retracing=True)
     decoder = adain.build_decoder()
     record: dict = {}
+    earlier: dict = {}
+    if args.init is not None:
+        arrays, _ = adain.read_checkpoint(args.init)
+        adain.assign_weights(decoder, arrays, args.init)
+        earlier = adain.checkpoint_meta(args.init)
+        print(f"continuing from {args.init} ({earlier.get('command', '?')})", flush=True)
 
     def save(stage: str, steps_done: int, seconds: float, losses: list) -> None:
         last = np.mean(losses[-50:], axis=0).tolist() if losses else []
@@ -71,9 +78,24 @@ def main(argv: list[str] | None = None) -> None:
             style_images=len(style_pool), decoder_widths=list(adain.DECODER_WIDTHS),
             stages=record, wall_minutes=round((time.perf_counter() - t0) / 60, 2),
             load_average=[round(x, 2) for x in os.getloadavg()],
-            dtype="float16 weights (trained in float32)")
+            dtype="float16 weights (trained in float32)",
+            **({"continued_from": earlier} if earlier else {}))
 
-    # ---- stage 1: invert VGG16 features (pixel loss): cheap, no VGG backward pass ----------
+    if args.recon_minutes > 0:
+        _reconstruction_stage(args, decoder, encode, content_pool, rng, save)
+    _adain_stage(args, decoder, enc, encode, content_pool, style_pool, rng, save)
+    print(f"saved {out}; {record}", flush=True)
+
+
+# ---- stage 1: invert VGG16 features (pixel loss): cheap, no VGG backward pass --------------
+def _reconstruction_stage(args, decoder, encode, content_pool, rng, save):  # type: ignore[no-untyped-def]
+    import keras
+    import tensorflow as tf
+    from tqdm.auto import tqdm
+
+    from helpers import adain
+
+    t0 = time.perf_counter()
     crops = np.stack([adain.random_crop(img, args.recon_crop, rng)
                       for img in content_pool for _ in range(args.recon_crops)])
     feats = np.concatenate([encode(tf.constant(crops[i:i + 16]))[adain.ENCODER_LAYER].numpy()
@@ -102,9 +124,16 @@ def main(argv: list[str] | None = None) -> None:
         if time.perf_counter() - start > args.recon_minutes * 60:
             break
     save("1_reconstruction_pixel_mse", len(losses), time.perf_counter() - start, losses)
-    del feats, crops
 
-    # ---- stage 2: AdaIN losses (content on AdaIN's output, style on μ and σ) --------------
+
+# ---- stage 2: AdaIN losses (content on AdaIN's output, style on μ and σ) ------------------
+def _adain_stage(args, decoder, enc, encode, content_pool, style_pool, rng, save):  # type: ignore[no-untyped-def]
+    import keras
+    import tensorflow as tf
+    from tqdm.auto import tqdm
+
+    from helpers import adain
+
     stats: dict[str, list[list[np.ndarray]]] = {k: [[], []] for k in adain.STAT_LAYERS}
     for img in tqdm(style_pool, desc="style statistics"):
         batch = np.stack([adain.random_crop(img, args.crop, rng) for _ in range(args.style_crops)])
@@ -132,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
         opt2.apply_gradients(zip(grads, decoder.trainable_weights))
         return content_loss, style_loss
 
-    losses = []
+    losses: list = []
     start = time.perf_counter()
     bar = tqdm(range(args.max_steps), desc="stage 2 (AdaIN losses)", mininterval=10.0)
     for i in bar:
@@ -152,7 +181,6 @@ def main(argv: list[str] | None = None) -> None:
         if elapsed > args.minutes * 60:
             break
     save("2_adain_content_plus_style", len(losses), time.perf_counter() - start, losses)
-    print(f"saved {out}; {record}", flush=True)
 
 
 if __name__ == "__main__":

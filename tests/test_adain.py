@@ -200,3 +200,23 @@ def test_shipped_stylegan_loads() -> None:
     gan = adain.load_stylegan()
     imgs = gan.generate(np.random.default_rng(9).normal(size=(2, gan.z_dim)).astype(np.float32))
     assert imgs.shape == (2, 32, 32, 3)
+
+
+def test_training_can_continue_from_a_checkpoint_and_keeps_its_record(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``train_adain --init`` starts from given weights (no reconstruction stage) and records them."""
+    from helpers import train_adain
+
+    out = tmp_path / "decoder.npz"
+    train_adain.main(["--init", str(adain.DECODER_PATH), "--out", str(out), "--recon-minutes", "0",
+                      "--max-steps", "2", "--batch", "2", "--crop", "32", "--recon-crop", "32",
+                      "--style-crops", "1"])
+    record = json.loads(out.with_suffix(".json").read_text())
+    assert list(record["stages"]) == ["2_adain_content_plus_style"]
+    assert record["stages"]["2_adain_content_plus_style"]["steps"] == 2
+    assert record["continued_from"] == adain.checkpoint_meta(adain.DECODER_PATH)
+    before, _ = adain.read_checkpoint(adain.DECODER_PATH)
+    after, _ = adain.read_checkpoint(out)
+    assert len(before) == len(after)
+    # two small Adam steps move the weights a little, not back to a fresh initialisation
+    diffs = [float(np.abs(a - b).max()) for a, b in zip(after, before)]
+    assert 0 < max(diffs) < 0.05
