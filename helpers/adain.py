@@ -41,6 +41,8 @@ import tensorflow as tf
 from .checkpoints import CheckpointError  # noqa: F401  (re-exported: one error for all loaders)
 from . import data as _data
 from . import features as _features
+from . import gan as _gan
+from .gan import to_unit  # noqa: F401  ([-1, 1] → [0, 1]; re-exported for lesson 06)
 
 #: Where the course's trained weights live (read-only for the notebooks).
 CHECKPOINT_DIR: Path = _data.DATA_DIR / "checkpoints"
@@ -499,17 +501,15 @@ def motif_patches(n: int, size: int = 32, seed: int = 0, max_side: int = 160,
     """``n`` random ``size``-px patches (with flips) from the motif works, in [-1, 1], (n, size, size, 3).
 
     Each work is shrunk to ``max_side`` px first, so a patch holds a whole motif (a star, a
-    wave crest), not a smear of paint. Works are sampled equally often.
+    wave crest), not a smear of paint. Works are sampled equally often; crops come from
+    :func:`helpers.gan.motif_patches` (left–right flips, no rotations: waves and skies have
+    an up and a down).
     """
     if n < 1:
         raise ValueError(f"n must be positive, got {n}")
     cat = _data.load_catalog()
     images = [cat[i].load(max_side=max_side) for i in ids]
-    rng = np.random.default_rng(seed)
-    out = np.empty((n, size, size, 3), np.float32)
-    for k in range(n):
-        out[k] = random_crop(images[k % len(images)], size, rng)
-    return out * 2.0 - 1.0
+    return _gan.to_tanh(_gan.motif_patches(images, n, patch=size, seed=seed, rotate=False))
 
 
 def build_mapping(z_dim: int = 64, w_dim: int = 64, n_layers: int = 4):  # type: ignore[no-untyped-def]
@@ -699,7 +699,7 @@ class StyleGAN:
                 real_logits = self.disc(real, training=True)
                 r1 = tf.constant(0.0)
             fake_logits = self.disc(fake, training=True)
-            d_loss = tf.reduce_mean(tf.nn.softplus(fake_logits) + tf.nn.softplus(-real_logits))
+            d_loss = _gan.discriminator_loss(real_logits, fake_logits)  # lesson 02's BCE
             d_total = d_loss + 0.5 * self.r1_gamma * r1
         grads = tape.gradient(d_total, self.disc.trainable_weights)
         self.d_opt.apply_gradients(zip(grads, self.disc.trainable_weights))
@@ -707,7 +707,7 @@ class StyleGAN:
         with tf.GradientTape() as tape:
             ws, w1 = self._mixed_ws(batch)
             fake = self.synthesis(ws)
-            g_loss = tf.reduce_mean(tf.nn.softplus(-self.disc(fake, training=True)))
+            g_loss = _gan.generator_loss(self.disc(fake, training=True))  # non-saturating
         variables = self.generator_variables
         grads = tape.gradient(g_loss, variables)
         self.g_opt.apply_gradients(zip(grads, variables))
@@ -740,20 +740,20 @@ class StyleGAN:
                      {**meta, "config": self.config})
 
 
-def load_stylegan(path: str | Path = STYLEGAN_PATH) -> StyleGAN:
-    """A :class:`StyleGAN` whose generator holds the shipped weights (for sampling, not training)."""
+def load_stylegan(path: str | Path = STYLEGAN_PATH, **train_kwargs: object) -> StyleGAN:
+    """A :class:`StyleGAN` whose generator holds the shipped weights.
+
+    For sampling; training can continue from it too (``train_kwargs`` go to :class:`StyleGAN`,
+    e.g. ``lr``), with a fresh discriminator, since the critic is not shipped.
+    """
     arrays, meta = read_checkpoint(path)
     cfg = meta.get("config")
     if not cfg:
         raise CheckpointError(f"{path}: no StyleGAN config in the file (not a StyleGAN checkpoint?)")
-    gan = StyleGAN(cfg["z_dim"], cfg["w_dim"], cfg["channels"], cfg["mapping_layers"])
+    gan = StyleGAN(cfg["z_dim"], cfg["w_dim"], cfg["channels"], cfg["mapping_layers"],
+                   **train_kwargs)  # type: ignore[arg-type]
     assign_weights([gan.mapping, gan.synthesis, [gan.w_avg]], arrays, path)
     return gan
-
-
-def to_unit(images) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """[-1, 1] tensors → [0, 1] NumPy images."""
-    return np.clip((np.asarray(images) + 1.0) / 2.0, 0.0, 1.0)
 
 
 def record_training(path: Path, **fields: object) -> None:

@@ -632,13 +632,16 @@ def image_grid(images: np.ndarray, ncols: int = 8, pad: int = 1, pad_value: floa
 
 
 def motif_patches(images: Sequence[np.ndarray], n: int, patch: int = 32, seed: int = 0,
-                  augment: bool = True, return_sources: bool = False):  # type: ignore[no-untyped-def]
+                  augment: bool = True, return_sources: bool = False,
+                  rotate: bool = True):  # type: ignore[no-untyped-def]
     """Random ``patch``×``patch`` crops from a list of images (H, W, 3) in [0, 1].
 
     Crops are spread evenly over the images (``n // len(images)`` each, the rest to the
-    first ones). With ``augment``, each crop is also flipped and rotated by a random
-    multiple of 90° — symmetries the course's geometric patterns have. Returns float32
-    (n, patch, patch, 3) in [0, 1], and with ``return_sources`` the index of each crop's image.
+    first ones). With ``augment``, each crop is also flipped and (with ``rotate``) rotated by
+    a random multiple of 90° — symmetries the course's geometric patterns have; a painting
+    with an up and a down (a wave, a sky) wants ``rotate=False``: a left–right flip only.
+    Returns float32 (n, patch, patch, 3) in [0, 1], and with ``return_sources`` the index of
+    each crop's image.
 
     >>> x = motif_patches([np.zeros((40, 50, 3))], n=3, patch=32); x.shape
     (3, 32, 32, 3)
@@ -662,7 +665,8 @@ def motif_patches(images: Sequence[np.ndarray], n: int, patch: int = 32, seed: i
         x = rng.integers(0, im.shape[1] - patch + 1)
         crop = im[y:y + patch, x:x + patch]
         if augment:
-            crop = np.rot90(crop, k=int(rng.integers(4)))
+            if rotate:
+                crop = np.rot90(crop, k=int(rng.integers(4)))
             if rng.random() < 0.5:
                 crop = crop[:, ::-1]
         out[j] = crop

@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--style-weight", type=float, default=10.0)
     parser.add_argument("--style-crops", type=int, default=6, help="random crops per artwork")
+    parser.add_argument("--widths", type=str, default=None,
+                        help="decoder channel widths, e.g. 128,64,32 (default: adain.DECODER_WIDTHS, "
+                             "or those of the --init checkpoint)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--save-every", type=int, default=100)
@@ -58,24 +61,28 @@ def main(argv: list[str] | None = None) -> None:
     style_pool = adain.load_pool(cat.styles(), max_side=256, min_side=biggest)
     enc = adain.get_encoder()
     encode = tf.function(lambda x: enc(x), reduce_retracing=True)
-    decoder = adain.build_decoder()
+    widths = tuple(int(w) for w in args.widths.split(",")) if args.widths else adain.DECODER_WIDTHS
     record: dict = {}
     earlier: dict = {}
     if args.init is not None:
-        arrays, _ = adain.read_checkpoint(args.init)
+        arrays, meta = adain.read_checkpoint(args.init)
+        widths = tuple(meta.get("decoder_widths", widths))
+        decoder = adain.build_decoder(widths)
         adain.assign_weights(decoder, arrays, args.init)
         earlier = adain.checkpoint_meta(args.init)
         print(f"continuing from {args.init} ({earlier.get('command', '?')})", flush=True)
+    else:
+        decoder = adain.build_decoder(widths)
 
     def save(stage: str, steps_done: int, seconds: float, losses: list) -> None:
         last = np.mean(losses[-50:], axis=0).tolist() if losses else []
         record[stage] = {"steps": steps_done, "seconds": round(seconds, 1),
                          "final_losses_mean_of_last_50": [round(x, 4) for x in last]}
-        adain.save_weights(decoder, out, {"decoder_widths": list(adain.DECODER_WIDTHS)})
+        adain.save_weights(decoder, out, {"decoder_widths": list(widths)})
         adain.record_training(
             out, seed=args.seed, batch=args.batch, lr=args.lr, style_weight=args.style_weight,
             recon_crop_px=args.recon_crop, crop_px=args.crop, content_images=len(content_pool),
-            style_images=len(style_pool), decoder_widths=list(adain.DECODER_WIDTHS),
+            style_images=len(style_pool), decoder_widths=list(widths),
             stages=record, wall_minutes=round((time.perf_counter() - t0) / 60, 2),
             load_average=[round(x, 2) for x in os.getloadavg()],
             dtype="float16 weights (trained in float32)",

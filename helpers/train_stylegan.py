@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--channels", type=str, default="32,32,16,16")
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--r1-gamma", type=float, default=0.0)
+    parser.add_argument("--init", type=Path, default=None,
+                        help="continue from this generator checkpoint (a fresh discriminator); "
+                             "its JSON record is kept under 'continued_from'")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--save-every", type=int, default=100)
@@ -44,7 +47,15 @@ def main(argv: list[str] | None = None) -> None:
     channels = tuple(int(c) for c in args.channels.split(","))
     t0 = time.perf_counter()
     patches = adain.motif_patches(args.patches, size=4 * 2 ** (len(channels) - 1), seed=args.seed)
-    gan = adain.StyleGAN(channels=channels, seed=args.seed, lr=args.lr, r1_gamma=args.r1_gamma)
+    earlier: dict = {}
+    if args.init is not None:
+        gan = adain.load_stylegan(args.init, seed=args.seed, lr=args.lr, r1_gamma=args.r1_gamma)
+        earlier = adain.checkpoint_meta(args.init)
+        print(f"continuing from {args.init} ({earlier.get('command', '?')})", flush=True)
+        if tuple(gan.config["channels"]) != channels:
+            parser.error(f"--channels {args.channels} differs from the checkpoint's {gan.config['channels']}")
+    else:
+        gan = adain.StyleGAN(channels=channels, seed=args.seed, lr=args.lr, r1_gamma=args.r1_gamma)
     rng = np.random.default_rng(args.seed)
     history: list[tuple[float, float]] = []
 
@@ -59,7 +70,8 @@ def main(argv: list[str] | None = None) -> None:
             train_seconds=round(seconds, 1), wall_minutes=round((time.perf_counter() - t0) / 60, 2),
             load_average=[round(x, 2) for x in os.getloadavg()],
             final_d_g_losses_mean_of_last_50=[round(x, 4) for x in last],
-            dtype="float16 weights (trained in float32)")
+            dtype="float16 weights (trained in float32)",
+            **({"continued_from": earlier} if earlier else {}))
 
     start = time.perf_counter()
     bar = tqdm(range(args.max_steps), desc="StyleGAN", mininterval=10.0)

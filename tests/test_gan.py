@@ -291,3 +291,12 @@ def test_bad_checkpoints_raise_clear_errors(tmp_path: Path) -> None:
         gan.read_checkpoint_record(wrong)
     wrong.with_suffix(".json").write_text(json.dumps({"steps": 3}))
     assert gan.read_checkpoint_record(wrong)["steps"] == 3
+
+
+def test_motif_patches_without_rotation_keep_up_and_down() -> None:
+    # a vertical ramp: dark at the top, bright at the bottom
+    ramp = np.repeat(np.linspace(0, 1, 64, dtype=np.float32)[:, None, None], 64, axis=1).repeat(3, axis=2)
+    upright = gan.motif_patches([ramp], n=40, patch=16, seed=0, rotate=False)
+    assert np.all(upright[:, 0].mean(axis=(1, 2)) < upright[:, -1].mean(axis=(1, 2)))
+    turned = gan.motif_patches([ramp], n=40, patch=16, seed=0)
+    assert not np.all(turned[:, 0].mean(axis=(1, 2)) < turned[:, -1].mean(axis=(1, 2)))
