@@ -263,6 +263,28 @@ def checkpoint_meta(path: str | Path) -> dict:
     return json.loads(record.read_text(encoding="utf-8"))
 
 
+def training_runs(record: dict) -> list[dict]:
+    """The runs behind a checkpoint, oldest first: ``{command, steps, minutes, seed, load_average}``.
+
+    A run started with ``--init`` keeps the record of the one it continued under
+    ``continued_from``; this unrolls that chain.
+
+    >>> [r["steps"] for r in training_runs({"command": "b", "steps": 5, "wall_minutes": 1.0, "seed": 1,
+    ...                                     "continued_from": {"command": "a", "steps": 3,
+    ...                                                        "wall_minutes": 2.0, "seed": 0}})]
+    [3, 5]
+    """
+    runs = []
+    r: dict | None = record
+    while r:
+        steps = r.get("steps") or sum(s["steps"] for s in r.get("stages", {}).values())
+        runs.append({"command": r.get("command", "?"), "steps": int(steps),
+                     "minutes": float(r.get("wall_minutes", 0.0)), "seed": r.get("seed"),
+                     "load_average": r.get("load_average")})
+        r = r.get("continued_from")
+    return runs[::-1]
+
+
 # --------------------------------------------------------------------------------------
 # Stylising with a trained decoder
 # --------------------------------------------------------------------------------------

@@ -220,3 +220,15 @@ def test_training_can_continue_from_a_checkpoint_and_keeps_its_record(tmp_path) 
     # two small Adam steps move the weights a little, not back to a fresh initialisation
     diffs = [float(np.abs(a - b).max()) for a, b in zip(after, before)]
     assert 0 < max(diffs) < 0.05
+
+
+def test_training_runs_unrolls_continued_records() -> None:
+    first = {"command": "python -m helpers.train_adain --minutes 12", "wall_minutes": 27.6, "seed": 0,
+             "stages": {"1": {"steps": 100}, "2": {"steps": 20}}}
+    second = {"command": "python -m helpers.train_adain --init x", "wall_minutes": 30.0, "seed": 1,
+              "stages": {"2": {"steps": 50}}, "continued_from": first}
+    runs = adain.training_runs(second)
+    assert [r["steps"] for r in runs] == [120, 50]
+    assert [r["seed"] for r in runs] == [0, 1] and runs[0]["command"].endswith("--minutes 12")
+    shipped = adain.training_runs(adain.checkpoint_meta(adain.STYLEGAN_PATH))
+    assert shipped and all(r["steps"] > 0 and r["minutes"] > 0 for r in shipped)
