@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--style-weight", type=float, default=10.0)
     parser.add_argument("--style-crops", type=int, default=6, help="random crops per artwork")
+    parser.add_argument("--recon-weight", type=float, default=0.0,
+                        help="stage 2: weight of a pixel loss ‖g(f(c)) − c‖² that keeps the decoder "
+                             "an inverse of VGG (α = 0 gives the photo back); 0 = the paper's losses")
     parser.add_argument("--widths", type=str, default=None,
                         help="decoder channel widths, e.g. 128,64,32 (default: adain.DECODER_WIDTHS, "
                              "or those of the --init checkpoint)")
@@ -81,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         adain.save_weights(decoder, out, {"decoder_widths": list(widths)})
         adain.record_training(
             out, seed=args.seed, batch=args.batch, lr=args.lr, style_weight=args.style_weight,
-            recon_crop_px=args.recon_crop, crop_px=args.crop, content_images=len(content_pool),
+            recon_weight=args.recon_weight, recon_crop_px=args.recon_crop, crop_px=args.crop, content_images=len(content_pool),
             style_images=len(style_pool), decoder_widths=list(widths),
             stages=record, wall_minutes=round((time.perf_counter() - t0) / 60, 2),
             load_average=[round(x, 2) for x in os.getloadavg()],
@@ -164,6 +167,8 @@ def _adain_stage(args, decoder, enc, encode, content_pool, style_pool, rng, save
             img = decoder(t, training=True)
             content_loss, style_loss = adain.adain_losses(enc(img), t, style)
             loss = content_loss + args.style_weight * style_loss
+            if args.recon_weight > 0:  # without it a small decoder drifts to the artworks' average palette
+                loss += args.recon_weight * tf.reduce_mean(tf.square(decoder(fc, training=True) - content))
         grads = tape.gradient(loss, decoder.trainable_weights)
         opt2.apply_gradients(zip(grads, decoder.trainable_weights))
         return content_loss, style_loss

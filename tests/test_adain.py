@@ -193,7 +193,9 @@ def test_shipped_decoder_loads_and_reconstructs_roughly() -> None:
     img = adain.crop8(data.load_catalog()["content-photo__chelsea-the-cat__skimage"].load(max_side=128))
     out = st.decode(st.encode(img)[adain.ENCODER_LAYER])[0]
     assert out.shape == img.shape
-    assert float(np.mean(np.abs(out - img))) < 0.2          # decoding a photo's own features
+    # decoding a photo's own features: 0.083 for the shipped decoder, 0.106 for the narrower one
+    # shipped before it (trained without the reconstruction term, it drifted to a khaki palette)
+    assert float(np.mean(np.abs(out - img))) < 0.095
 
 
 def test_shipped_stylegan_loads() -> None:
@@ -209,11 +211,12 @@ def test_training_can_continue_from_a_checkpoint_and_keeps_its_record(tmp_path) 
     out = tmp_path / "decoder.npz"
     train_adain.main(["--init", str(adain.DECODER_PATH), "--out", str(out), "--recon-minutes", "0",
                       "--max-steps", "2", "--batch", "2", "--crop", "32", "--recon-crop", "32",
-                      "--style-crops", "1"])
+                      "--style-crops", "1", "--recon-weight", "1e3"])
     record = json.loads(out.with_suffix(".json").read_text())
     assert list(record["stages"]) == ["2_adain_content_plus_style"]
     assert record["stages"]["2_adain_content_plus_style"]["steps"] == 2
     assert record["continued_from"] == adain.checkpoint_meta(adain.DECODER_PATH)
+    assert record["recon_weight"] == 1e3
     before, _ = adain.read_checkpoint(adain.DECODER_PATH)
     after, _ = adain.read_checkpoint(out)
     assert len(before) == len(after)
