@@ -53,8 +53,9 @@ STYLEGAN_PATH: Path = CHECKPOINT_DIR / "stylegan_motifs_fp16.npz"
 ENCODER_LAYER: str = "block4_conv1"
 #: Layers whose channel means and standard deviations make the style loss.
 STAT_LAYERS: tuple[str, ...] = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1")
-#: Channel widths of the light decoder (the VGG encoder has 512, 256, 128, 64).
-DECODER_WIDTHS: tuple[int, int, int] = (64, 32, 16)
+#: Channel widths of the light decoder (the VGG encoder has 512, 256, 128, 64; the paper's decoder
+#: 256, 128, 64). A checkpoint records its own widths, which :func:`load_decoder` uses.
+DECODER_WIDTHS: tuple[int, int, int] = (128, 64, 32)
 EPS: float = 1e-5
 #: block4_conv1 features are divided by this before the decoder (their std is a few hundred).
 FEATURE_SCALE: float = 256.0
@@ -264,7 +265,7 @@ def checkpoint_meta(path: str | Path) -> dict:
 
 
 def training_runs(record: dict) -> list[dict]:
-    """The runs behind a checkpoint, oldest first: ``{command, steps, minutes, seed, load_average}``.
+    """The runs behind a checkpoint, oldest first: ``{command, steps, minutes, seed, load_average, stages}``.
 
     A run started with ``--init`` keeps the record of the one it continued under
     ``continued_from``; this unrolls that chain.
@@ -280,7 +281,7 @@ def training_runs(record: dict) -> list[dict]:
         steps = r.get("steps") or sum(s["steps"] for s in r.get("stages", {}).values())
         runs.append({"command": r.get("command", "?"), "steps": int(steps),
                      "minutes": float(r.get("wall_minutes", 0.0)), "seed": r.get("seed"),
-                     "load_average": r.get("load_average")})
+                     "load_average": r.get("load_average"), "stages": r.get("stages", {})})
         r = r.get("continued_from")
     return runs[::-1]
 

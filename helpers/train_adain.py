@@ -84,8 +84,8 @@ def main(argv: list[str] | None = None) -> None:
         adain.save_weights(decoder, out, {"decoder_widths": list(widths)})
         adain.record_training(
             out, seed=args.seed, batch=args.batch, lr=args.lr, style_weight=args.style_weight,
-            recon_weight=args.recon_weight, recon_crop_px=args.recon_crop, crop_px=args.crop, content_images=len(content_pool),
-            style_images=len(style_pool), decoder_widths=list(widths),
+            recon_weight=args.recon_weight, recon_crop_px=args.recon_crop, crop_px=args.crop,
+            content_images=len(content_pool), style_images=len(style_pool), decoder_widths=list(widths),
             stages=record, wall_minutes=round((time.perf_counter() - t0) / 60, 2),
             load_average=[round(x, 2) for x in os.getloadavg()],
             dtype="float16 weights (trained in float32)",

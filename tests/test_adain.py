@@ -235,3 +235,7 @@ def test_training_runs_unrolls_continued_records() -> None:
     assert [r["seed"] for r in runs] == [0, 1] and runs[0]["command"].endswith("--minutes 12")
     shipped = adain.training_runs(adain.checkpoint_meta(adain.STYLEGAN_PATH))
     assert shipped and all(r["steps"] > 0 and r["minutes"] > 0 for r in shipped)
+
+
+def test_shipped_decoder_has_the_default_widths() -> None:
+    assert tuple(adain.checkpoint_meta(adain.DECODER_PATH)["decoder_widths"]) == adain.DECODER_WIDTHS
