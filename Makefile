@@ -35,9 +35,9 @@ test: install
 test-browser: install
 	PYTHONPATH=$(CURDIR)/tests/offline $(PY) -m pytest tests/browser $(PYTEST_ARGS)
 
-# Unit tests only (quick).
+# Unit tests and the docstring examples of helpers/ (every `>>>` runs), without the notebooks.
 unit: install
-	PYTHONPATH=$(CURDIR)/tests/offline $(PY) -m pytest tests --ignore=tests/browser $(PYTEST_ARGS)
+	PYTHONPATH=$(CURDIR)/tests/offline $(PY) -m pytest tests helpers --ignore=tests/browser $(PYTEST_ARGS)
 
 # Re-execute notebooks in full mode and save their outputs (what gets committed).
 # NB=notebooks/03_gram_matrices.ipynb limits it to one notebook.

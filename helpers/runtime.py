@@ -9,6 +9,8 @@ Every notebook starts with::
 ``COURSE_FAST=1`` in the environment switches every lesson to its fast mode (fewer steps,
 smaller images); the test suite sets it. Fast mode never changes *what* a lesson computes,
 only how much of it.
+
+Lessons 00–09: every lesson's first code cell.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import TypeVar
 
 import numpy as np
 
+__all__ = ["is_fast", "RunConfig", "seed_everything", "setup"]
+
 T = TypeVar("T")
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -29,8 +33,12 @@ _TRUE = {"1", "true", "yes", "on"}
 def is_fast() -> bool:
     """True when ``COURSE_FAST`` asks for the fast mode (``1``, ``true``, ``yes``, ``on``).
 
-    >>> import os; os.environ["COURSE_FAST"] = "1"; is_fast()
+    >>> saved = os.environ.pop("COURSE_FAST", None)      # leave the caller's setting as it was
+    >>> os.environ["COURSE_FAST"] = "yes"; is_fast()
     True
+    >>> del os.environ["COURSE_FAST"]; is_fast()
+    False
+    >>> if saved is not None: os.environ["COURSE_FAST"] = saved
     """
     return os.environ.get("COURSE_FAST", "").strip().lower() in _TRUE
 
