@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -172,3 +173,86 @@ class StylePanel:
 def make_panel(render: Render | None = None, **kwargs) -> StylePanel:  # type: ignore[no-untyped-def]
     """Shorthand for :class:`StylePanel` (same arguments)."""
     return StylePanel(render, **kwargs)
+
+
+# Lesson 06's AdaIN panel
+if TYPE_CHECKING:  # annotations only: importing adain (TensorFlow) at module top is slow
+    import tensorflow as tf
+
+    from . import adain
+
+
+#: The panel's widget descriptions (stable: a browser test finds the widgets by them).
+PANEL_DESCRIPTIONS: tuple[str, ...] = ("Content photo", "Style work", "Alpha", "Preserve colour", "Run")
+
+
+class AdaINPanel:
+    """Content photo, style work, α, colour preservation and a **Run** button; the result is an
+    ``ipywidgets.Image`` (JPEG) under the controls, with the time it took and the credits.
+
+    A photograph's features and an artwork's (μ, σ) are computed once and cached, so an update
+    is one AdaIN and one decoder pass. ``panel.run()`` does what the button does and returns
+    the image; show ``panel.widget``.
+    """
+
+    def __init__(self, stylizer: "adain.Stylizer", size: int = 256, content: str | None = None,
+                 work: str | None = None, alpha: float = 1.0,
+                 catalog: data.Catalog | None = None):
+        import ipywidgets as w
+
+        if size < 16:
+            raise ValueError(f"size must be at least 16 px, got {size}")
+        self.stylizer, self.size = stylizer, int(size)
+        self.catalog = catalog or data.load_catalog()
+        photos, works = self.catalog.contents(), self.catalog.styles()
+        wide = {"description_width": "initial"}
+        self.content = w.Dropdown(options=[(a.title, a.id) for a in photos], value=content or photos[0].id,
+                                  description="Content photo", style=wide, layout=w.Layout(width="420px"))
+        self.work = w.Dropdown(options=[(a.short_caption.replace("\n", " — "), a.id) for a in works],
+                               value=work or works[0].id, description="Style work", style=wide,
+                               layout=w.Layout(width="420px"))
+        self.alpha = w.FloatSlider(value=alpha, min=0.0, max=1.0, step=0.05, description="Alpha")
+        self.preserve_color = w.Checkbox(value=False, description="Preserve colour", indent=False)
+        self.run_button = w.Button(description="Run", button_style="primary",
+                                   tooltip="Stylise the photo with the chosen work and alpha")
+        self.image = w.Image(format="jpeg", width=self.size + 64)
+        self.status = w.Label(value="Press Run.")
+        self.run_button.on_click(lambda _: self.run())
+        self.widget = w.VBox([self.content, self.work, w.HBox([self.alpha, self.preserve_color, self.run_button]),
+                              self.image, self.status])
+        self._features: dict[str, tuple[np.ndarray, "tf.Tensor"]] = {}
+        self._stats: dict[str, tuple["tf.Tensor", "tf.Tensor"]] = {}
+        self.last_seconds = float("nan")
+
+    def render(self, content_id: str, work_id: str, alpha: float, preserve: bool = False) -> np.ndarray:
+        """The stylised image for these settings (H, W, 3) in [0, 1]."""
+        from . import adain, images
+
+        if content_id not in self._features:
+            img = adain.crop8(self.catalog[content_id].load(max_side=self.size))
+            self._features[content_id] = (img, self.stylizer.encode(img)[adain.ENCODER_LAYER])
+        if work_id not in self._stats:
+            self._stats[work_id] = self.stylizer.stats(self.catalog[work_id].load(max_side=self.size))
+        img, fc = self._features[content_id]
+        mu, sigma = self._stats[work_id]
+        t = alpha * adain.adain_from_stats(fc, mu, sigma) + (1.0 - alpha) * fc
+        out = self.stylizer.decode(t)[0]
+        return images.preserve_color(out, img) if preserve else out
+
+    def run(self) -> np.ndarray:
+        """Render with the current settings and show the result; returns the image."""
+        import io
+
+        from PIL import Image
+
+        start = time.perf_counter()
+        out = self.render(self.content.value, self.work.value, float(self.alpha.value),
+                          bool(self.preserve_color.value))
+        buf = io.BytesIO()
+        Image.fromarray((out * 255).round().astype(np.uint8)).save(buf, format="JPEG", quality=85)
+        self.image.value = buf.getvalue()
+        self.last_seconds = time.perf_counter() - start
+        art, photo = self.catalog[self.work.value], self.catalog[self.content.value]
+        self.status.value = (f"{self.last_seconds:.2f} s · {photo.title} in the style of "
+                             f"{art.caption}")
+        return out

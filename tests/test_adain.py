@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from helpers import adain
+from helpers import adain, widgets
 
 
 def adain_reference(x: np.ndarray, y: np.ndarray, eps: float = 1e-5) -> np.ndarray:
@@ -91,10 +91,10 @@ def test_preserve_colour_keeps_content_chroma_and_stylised_luma() -> None:
 
 
 def test_panel_has_stable_widgets_and_renders_an_image() -> None:
-    panel = adain.AdaINPanel(adain.Stylizer(adain.build_decoder((8, 8, 8))), size=64)
+    panel = widgets.AdaINPanel(adain.Stylizer(adain.build_decoder((8, 8, 8))), size=64)
     found = [panel.content.description, panel.work.description, panel.alpha.description,
              panel.preserve_color.description, panel.run_button.description]
-    assert tuple(found) == adain.PANEL_DESCRIPTIONS
+    assert tuple(found) == widgets.PANEL_DESCRIPTIONS
     panel.alpha.value = 0.5
     out = panel.run()
     assert out.ndim == 3 and out.shape[2] == 3 and max(out.shape[:2]) <= 64
