@@ -1,18 +1,19 @@
-"""AdaIN: one operation behind fast arbitrary style transfer (part 1) and StyleGAN (part 2).
+"""AdaIN: the operation behind fast arbitrary style transfer, its encoder, decoder and losses.
 
-Adaptive instance normalisation (Huang & Belongie, 2017) gives the feature maps ``x`` of a
-content image the per-channel mean and standard deviation of the feature maps ``y`` of a
-style image:
+Lesson 06, part 1 (part 2, a small StyleGAN built on the same operation, is
+:mod:`helpers.stylegan`). Adaptive instance normalisation (Huang & Belongie, 2017) gives the
+feature maps ``x`` of a content image the per-channel mean and standard deviation of the
+feature maps ``y`` of a style image:
 
     AdaIN(x, y) = σ(y) · (x − μ(x)) / σ(x) + μ(y)
 
 where μ and σ are taken over the spatial positions of each channel separately.
 
-Part 1 puts it between a frozen VGG16 encoder (up to ``block4_conv1``) and a trained
-decoder: ``image = decoder(adain(encoder(content), encoder(style)))``. The decoder is trained
-with a *content loss* on AdaIN's output and a *style loss* on the means and standard
-deviations of four VGG16 layers (:func:`adain_losses`). Part 2 uses the same operation inside
-a small StyleGAN generator, whose per-layer means and scales come from a latent ``w``.
+It sits between a frozen VGG16 encoder (up to ``block4_conv1``) and a trained decoder:
+``image = decoder(adain(encoder(content), encoder(style)))``. The decoder is trained with a
+*content loss* on AdaIN's output and a *style loss* on the means and standard deviations of
+four VGG16 layers (:func:`adain_losses`), after a cheaper first stage that teaches it to invert
+VGG16 (:func:`train_reconstruction`, then :func:`train_decoder`).
 
     >>> import numpy as np
     >>> from helpers import adain
@@ -22,32 +23,28 @@ a small StyleGAN generator, whose per-layer means and scales come from a latent 
     >>> bool(np.allclose(out.mean(axis=(1, 2)), y.mean(axis=(1, 2)), atol=1e-4))
     True
 
-The decoder and the small StyleGAN ship in ``data/checkpoints/`` as float16 ``.npz`` files,
-made by ``python -m helpers.train_adain`` and ``python -m helpers.train_stylegan``
-(command, seed, steps and wall time are in the ``.json`` beside each).
+The trained decoder ships as ``checkpoints.shipped_path("adain")`` (float16), made by
+``python -m helpers.train_adain``; its training record is ``checkpoints.read_record`` of it.
 """
 
 from __future__ import annotations
 
-import json
 import time
-import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
-from .checkpoints import CheckpointError  # noqa: F401  (re-exported: one error for all loaders)
-from . import data as _data
-from . import features as _features
-from . import gan as _gan
-from .gan import to_unit  # noqa: F401  ([-1, 1] → [0, 1]; re-exported for lesson 06)
+from . import checkpoints, data, features, images
 
-#: Where the course's trained weights live (read-only for the notebooks).
-CHECKPOINT_DIR: Path = _data.DATA_DIR / "checkpoints"
-DECODER_PATH: Path = CHECKPOINT_DIR / "adain_decoder_fp16.npz"
-STYLEGAN_PATH: Path = CHECKPOINT_DIR / "stylegan_motifs_fp16.npz"
+__all__ = [
+    "ENCODER_LAYER", "STAT_LAYERS", "DECODER_WIDTHS", "EPS", "FEATURE_SCALE",
+    "mean_std", "adain_from_stats", "adain", "Encoder", "get_encoder", "build_decoder",
+    "decoder_widths", "style_stats", "adain_losses", "load_decoder", "save_decoder",
+    "Stylizer", "crop8", "LossJudge",
+    "load_pool", "reconstruction_data", "train_reconstruction", "style_statistics", "train_decoder",
+]
 
 #: The encoder stops at block4_conv1; AdaIN acts there.
 ENCODER_LAYER: str = "block4_conv1"
@@ -59,8 +56,6 @@ DECODER_WIDTHS: tuple[int, int, int] = (128, 64, 32)
 EPS: float = 1e-5
 #: block4_conv1 features are divided by this before the decoder (their std is a few hundred).
 FEATURE_SCALE: float = 256.0
-
-
 
 
 # --------------------------------------------------------------------------------------
@@ -111,13 +106,13 @@ class Encoder:
     """Frozen VGG16 up to ``block4_conv1``: RGB images in [0, 1] → dict of the STAT_LAYERS."""
 
     def __init__(self) -> None:
-        self.model = _features.build_vgg16(STAT_LAYERS)
+        self.model = features.build_vgg16(STAT_LAYERS)
 
     def __call__(self, images) -> dict[str, tf.Tensor]:  # type: ignore[no-untyped-def]
         x = tf.convert_to_tensor(images, dtype=tf.float32)
         if x.shape.rank == 3:
             x = x[None]
-        return self.model(_features.preprocess_caffe(x), training=False)
+        return self.model(features.preprocess_caffe(x), training=False)
 
 
 _ENCODER: Encoder | None = None
@@ -188,102 +183,31 @@ def adain_losses(out_feats: dict[str, tf.Tensor], target: tf.Tensor,
 
 
 # --------------------------------------------------------------------------------------
-# Checkpoints (float16 .npz + a JSON record)
+# The shipped decoder (helpers.checkpoints: one part, "decoder"; the build config holds the widths)
 # --------------------------------------------------------------------------------------
 
 
-def save_weights(model, path: str | Path, meta: dict) -> None:  # type: ignore[no-untyped-def]
-    """Write a model's weights as float16 arrays ``w000, w001, …`` and ``meta`` as JSON in the npz."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {f"w{i:03d}": np.asarray(w.numpy() if hasattr(w, "numpy") else w).astype(np.float16)
-              for i, w in enumerate(_weights_of(model))}
-    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    np.savez_compressed(path, **arrays)
+def decoder_widths(decoder) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    """The three channel widths of a decoder made by :func:`build_decoder`."""
+    return tuple(int(decoder.get_layer(n).filters)  # type: ignore[return-value]
+                 for n in ("dec4_conv1", "dec3_conv1", "dec2_conv1"))
 
 
-def _weights_of(model) -> list:  # type: ignore[no-untyped-def]
-    if isinstance(model, (list, tuple)):
-        out: list = []
-        for m in model:
-            out += _weights_of(m)
-        return out
-    if isinstance(model, (tf.Variable, getattr(__import__("keras"), "Variable"))):
-        return [model]  # a bare variable
-    return list(model.weights)
+def save_decoder(decoder, path: str | Path) -> Path:  # type: ignore[no-untyped-def]
+    """Write a decoder's weights (float16) and widths to ``path`` with :func:`helpers.checkpoints.save`."""
+    return checkpoints.save(path, {"decoder": decoder},
+                            {"kind": "adain", "build": {"widths": list(decoder_widths(decoder))}})
 
 
-def read_checkpoint(path: str | Path) -> tuple[list[np.ndarray], dict]:
-    """Arrays (float32) and metadata of a checkpoint; :class:`CheckpointError` names the file."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(
-            f"{path}: checkpoint not found (it ships in data/checkpoints/; re-create it with "
-            "python -m helpers.train_adain or python -m helpers.train_stylegan)")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            names = sorted(k for k in npz.files if k.startswith("w"))
-            arrays = [npz[k].astype(np.float32) for k in names]
-            meta = json.loads(npz["meta"].tobytes().decode()) if "meta" in npz.files else {}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
-        raise CheckpointError(f"{path}: not a readable checkpoint ({type(exc).__name__}: {exc})") from None
-    if not arrays:
-        raise CheckpointError(f"{path}: holds no weight arrays")
-    return arrays, meta
-
-
-def assign_weights(model, arrays: list[np.ndarray], path: str | Path) -> None:  # type: ignore[no-untyped-def]
-    """Copy ``arrays`` into ``model`` (or a list of models), checking count and shapes."""
-    weights = _weights_of(model)
-    if len(weights) != len(arrays):
-        raise CheckpointError(f"{path}: has {len(arrays)} arrays but the network has "
-                              f"{len(weights)} weights (made for another architecture?)")
-    for w, a in zip(weights, arrays):
-        if tuple(w.shape) != a.shape:
-            raise CheckpointError(f"{path}: weight {w.path if hasattr(w, 'path') else w.name} has "
-                                  f"shape {tuple(w.shape)} but the file gives {a.shape}")
-    for w, a in zip(weights, arrays):
-        w.assign(a)
-
-
-def load_decoder(path: str | Path = DECODER_PATH):  # type: ignore[no-untyped-def]
-    """The trained decoder from ``path``; raises :class:`CheckpointError` naming a bad file."""
-    arrays, meta = read_checkpoint(path)
-    widths = meta.get("decoder_widths", DECODER_WIDTHS)
-    decoder = build_decoder(widths)
-    assign_weights(decoder, arrays, path)
+def load_decoder(path: str | Path | None = None):  # type: ignore[no-untyped-def]
+    """The trained decoder from ``path`` (default: the shipped one), built with the widths it
+    was saved with; a missing, corrupt or mismatched file raises
+    :class:`helpers.checkpoints.CheckpointError` naming it."""
+    path = checkpoints.shipped_path("adain") if path is None else Path(path)
+    arrays, config = checkpoints.read(path, "adain")
+    decoder = build_decoder(config.get("build", {}).get("widths", DECODER_WIDTHS))
+    checkpoints.assign({"decoder": decoder}, arrays, path, "adain")
     return decoder
-
-
-def checkpoint_meta(path: str | Path) -> dict:
-    """The JSON record written next to a checkpoint by its training script."""
-    path = Path(path)
-    record = path.with_suffix(".json")
-    if not record.is_file():
-        raise CheckpointError(f"{record}: training record not found")
-    return json.loads(record.read_text(encoding="utf-8"))
-
-
-def training_runs(record: dict) -> list[dict]:
-    """The runs behind a checkpoint, oldest first: ``{command, steps, minutes, seed, load_average, stages}``.
-
-    A run started with ``--init`` keeps the record of the one it continued under
-    ``continued_from``; this unrolls that chain.
-
-    >>> [r["steps"] for r in training_runs({"command": "b", "steps": 5, "wall_minutes": 1.0, "seed": 1,
-    ...                                     "continued_from": {"command": "a", "steps": 3,
-    ...                                                        "wall_minutes": 2.0, "seed": 0}})]
-    [3, 5]
-    """
-    runs = []
-    r: dict | None = record
-    while r:
-        steps = r.get("steps") or sum(s["steps"] for s in r.get("stages", {}).values())
-        runs.append({"command": r.get("command", "?"), "steps": int(steps),
-                     "minutes": float(r.get("wall_minutes", 0.0)), "seed": r.get("seed"),
-                     "load_average": r.get("load_average"), "stages": r.get("stages", {})})
-        r = r.get("continued_from")
-    return runs[::-1]
 
 
 # --------------------------------------------------------------------------------------
@@ -352,17 +276,6 @@ def crop8(image: np.ndarray) -> np.ndarray:
     return image[:h, :w]
 
 
-def preserve_colour(stylised: np.ndarray, content: np.ndarray) -> np.ndarray:
-    """Keep the content's colours: luminance (Y of YIQ) from the stylised image, chrominance
-    (I, Q) from the content. For the other recipe, recolour the style first with
-    :func:`helpers.style.match_color`."""
-    from .style import rgb_to_yiq, yiq_to_rgb
-
-    content = np.asarray(content, np.float32)[: stylised.shape[0], : stylised.shape[1]]
-    yiq = np.concatenate([rgb_to_yiq(stylised)[..., :1], rgb_to_yiq(content)[..., 1:]], axis=-1)
-    return np.clip(yiq_to_rgb(yiq), 0.0, 1.0).astype(np.float32)
-
-
 class LossJudge:
     """Scores stylised images against one content and one style, whichever method made them.
 
@@ -396,321 +309,154 @@ class LossJudge:
 
 
 # --------------------------------------------------------------------------------------
-# Training data: random crops
+# Training the decoder (python -m helpers.train_adain runs these with a time budget each)
 # --------------------------------------------------------------------------------------
 
 
-def random_crop(image: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
-    """A random ``size``×``size`` crop (with a random horizontal flip)."""
-    h, w = image.shape[:2]
-    if h < size or w < size:
-        raise ValueError(f"image {image.shape} is smaller than the crop size {size}")
-    y, x = rng.integers(0, h - size + 1), rng.integers(0, w - size + 1)
-    crop = image[y: y + size, x: x + size]
-    return crop[:, ::-1] if rng.random() < 0.5 else crop
-
-
-def load_pool(artworks: Sequence[_data.Artwork], max_side: int, min_side: int) -> list[np.ndarray]:
-    """Load images so that the *shorter* side is at least ``min_side`` (upscaling if needed)."""
-    from PIL import Image
-
+def load_pool(artworks: Sequence[data.Artwork], max_side: int, min_side: int) -> list[np.ndarray]:
+    """Load images so that the *shorter* side is at least ``min_side`` (upscaling if needed),
+    so that every image yields crops of that size."""
     out = []
     for a in artworks:
         img = a.load(max_side=max_side)
         if min(img.shape[:2]) < min_side:
             scale = min_side / min(img.shape[:2])
-            size = (int(np.ceil(img.shape[1] * scale)), int(np.ceil(img.shape[0] * scale)))
-            pil = Image.fromarray((img * 255).astype(np.uint8)).resize(size, Image.Resampling.BICUBIC)
-            img = np.asarray(pil, np.float32) / 255.0
+            img = images.resize_exact(img, (int(np.ceil(img.shape[0] * scale)),
+                                            int(np.ceil(img.shape[1] * scale))))
         out.append(img)
     return out
 
 
-# --------------------------------------------------------------------------------------
-# Part 2: a small StyleGAN
-# --------------------------------------------------------------------------------------
-
-#: Works whose motifs the small StyleGAN learns (32 px patches): geometric stars, waves, swirls.
-MOTIF_IDS: tuple[str, ...] = (
-    "generated-islamic-geometric__488-star-pattern__generated",
-    "generated-islamic-geometric__hex-star-pattern__generated",
-    "generated-islamic-geometric__sq-star-pattern__generated",
-    "japanese-rinpa__ogata-korin-rough-waves__c1704",
-    "japanese-ukiyoe__hokusai-great-wave-off-kanagawa__c1831",
-    "european-postimpressionism__van-gogh-the-starry-night__1889",
-)
+def _encode_fn(encoder: Encoder | None):  # type: ignore[no-untyped-def]
+    enc = encoder or get_encoder()
+    return tf.function(lambda x: enc(x), reduce_retracing=True)
 
 
-def motif_patches(n: int, size: int = 32, seed: int = 0, max_side: int = 160,
-                  ids: Sequence[str] = MOTIF_IDS) -> np.ndarray:
-    """``n`` random ``size``-px patches (with flips) from the motif works, in [-1, 1], (n, size, size, 3).
+def reconstruction_data(pool: Sequence[np.ndarray], crop: int, per_image: int, rng: np.random.Generator,
+                        encoder: Encoder | None = None,
+                        progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Stage 1's data: ``per_image`` random crops of each image and their block4_conv1 features
+    (float16, to fit in memory), computed once: stage 1 never runs VGG again."""
+    from tqdm.auto import tqdm
 
-    Each work is shrunk to ``max_side`` px first, so a patch holds a whole motif (a star, a
-    wave crest), not a smear of paint. Works are sampled equally often; crops come from
-    :func:`helpers.gan.motif_patches` (left–right flips, no rotations: waves and skies have
-    an up and a down).
-    """
-    if n < 1:
-        raise ValueError(f"n must be positive, got {n}")
-    cat = _data.load_catalog()
-    images = [cat[i].load(max_side=max_side) for i in ids]
-    return _gan.to_tanh(_gan.motif_patches(images, n, patch=size, seed=seed, rotate=False))
+    encode = _encode_fn(encoder)
+    crops = np.stack([images.random_crop(img, crop, rng) for img in pool for _ in range(per_image)])
+    feats = np.concatenate([encode(tf.constant(crops[i:i + 16]))[ENCODER_LAYER].numpy().astype(np.float16)
+                            for i in tqdm(range(0, len(crops), 16), desc="stage 1 features",
+                                          disable=not progress)])
+    return crops, feats
 
 
-def build_mapping(z_dim: int = 64, w_dim: int = 64, n_layers: int = 4):  # type: ignore[no-untyped-def]
-    """Mapping network z → w: pixel-normalise z, then ``n_layers`` dense layers with leaky ReLU.
+def train_reconstruction(decoder, crops: np.ndarray, feats: np.ndarray, *, steps: int,  # type: ignore[no-untyped-def]
+                         rng: np.random.Generator, batch: int = 8, lr: float = 1e-3,
+                         max_seconds: float | None = None, progress: bool = True) -> list[list[float]]:
+    """Stage 1: teach ``decoder`` to invert VGG16 (pixel MSE between g(f(crop)) and the crop).
 
-    >>> build_mapping().output_shape
-    (None, 64)
+    Needs no backward pass through VGG, so it is cheap on a CPU, and it gives clean images.
+    Up to ``steps`` Adam steps, stopping once ``max_seconds`` have passed; returns the losses.
     """
     import keras
-    from keras import layers
+    from tqdm.auto import tqdm
 
-    z = keras.Input(shape=(z_dim,), name="z")
-    x = layers.Lambda(lambda t: t * tf.math.rsqrt(tf.reduce_mean(tf.square(t), -1, keepdims=True) + 1e-8),
-                      name="pixel_norm")(z)
-    for i in range(n_layers):
-        x = layers.Dense(w_dim, name=f"map{i}")(x)
-        x = layers.LeakyReLU(0.2, name=f"map{i}_lrelu")(x)
-    return keras.Model(z, x, name="mapping")
+    opt = keras.optimizers.Adam(lr)
+
+    @tf.function
+    def step(f, target):  # type: ignore[no-untyped-def]
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(decoder(f, training=True) - target))
+        grads = tape.gradient(loss, decoder.trainable_weights)
+        opt.apply_gradients(zip(grads, decoder.trainable_weights))
+        return loss
+
+    losses: list[list[float]] = []
+    start = time.perf_counter()
+    for _ in tqdm(range(steps), desc="stage 1 (reconstruction)", mininterval=10.0, disable=not progress):
+        idx = rng.integers(0, len(crops), batch)
+        f, target = feats[idx].astype(np.float32), crops[idx]
+        if rng.random() < 0.5:  # flipping features and image together is a (nearly) free augmentation
+            f, target = f[:, :, ::-1], target[:, :, ::-1]
+        losses.append([float(step(tf.constant(f), tf.constant(target)))])
+        if max_seconds is not None and time.perf_counter() - start > max_seconds:
+            break
+    return losses
 
 
-class StyleGenerator:
-    """StyleGAN's synthesis network at laptop scale (32×32 px by default).
+def style_statistics(style_pool: Sequence[np.ndarray], crop: int, per_image: int,
+                     rng: np.random.Generator, encoder: Encoder | None = None,
+                     progress: bool = True) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """μ and σ of the STAT_LAYERS for ``per_image`` random crops and the whole of each style
+    image: ``({layer: (n, 1, 1, C)}, {layer: (n, 1, 1, C)})``. A style enters AdaIN only
+    through them, so stage 2 computes them once."""
+    from tqdm.auto import tqdm
 
-    A learned constant 4×4 input; at each resolution (4, 8, 16, 32) two 3×3 convolutions,
-    each followed by per-pixel noise (scaled per channel), a leaky ReLU and **AdaIN whose
-    μ and σ come from w** through a learned affine map: ``adain_from_stats(x, b(w), s(w))``.
-    It takes one w per layer, ``ws`` of shape (N, n_styles, w_dim): giving different rows
-    different w's is style mixing.
+    encode = _encode_fn(encoder)
+    stats: dict[str, list[list[np.ndarray]]] = {k: [[], []] for k in STAT_LAYERS}
+    for img in tqdm(style_pool, desc="style statistics", disable=not progress):
+        batch = np.stack([images.random_crop(img, crop, rng) for _ in range(per_image)])
+        for b in (batch, crop8(img)[None]):
+            fs = encode(tf.constant(b))
+            for k in STAT_LAYERS:
+                mu, sigma = mean_std(fs[k])
+                stats[k][0].append(mu.numpy())
+                stats[k][1].append(sigma.numpy())
+    return ({k: np.concatenate(v[0]) for k, v in stats.items()},
+            {k: np.concatenate(v[1]) for k, v in stats.items()})
+
+
+def train_decoder(decoder, content_pool: Sequence[np.ndarray],  # type: ignore[no-untyped-def]
+                  style_mu: dict[str, np.ndarray], style_sigma: dict[str, np.ndarray], *, steps: int,
+                  rng: np.random.Generator, batch: int = 8, crop: int = 64, lr: float = 5e-4,
+                  style_weight: float = 10.0, recon_weight: float = 0.0,
+                  max_seconds: float | None = None, every: int = 0,
+                  callback: Callable[[list, float], None] | None = None,
+                  progress: bool = True) -> list[list[float]]:
+    """Stage 2: train ``decoder`` with AdaIN's losses, content + ``style_weight`` · style.
+
+    Each step pairs random content crops with random style statistics (from
+    :func:`style_statistics`). ``recon_weight`` > 0 adds a pixel loss ‖g(f(c)) − c‖² that
+    keeps the decoder an inverse of VGG (without it a small decoder drifts to the artworks'
+    average palette). Up to ``steps`` steps, stopping once ``max_seconds`` have passed; every
+    ``every`` steps (if > 0) ``callback(losses, seconds)`` is called, e.g. to save. Returns
+    the (content, style) losses.
     """
-
-    def __init__(self, w_dim: int = 64, channels: Sequence[int] = (32, 32, 16, 16),
-                 seed: int = 0):
-        import keras
-        from keras import layers
-
-        self.w_dim = int(w_dim)
-        self.channels = tuple(int(c) for c in channels)
-        self.resolution = 4 * 2 ** (len(self.channels) - 1)
-        self.n_styles = 2 * len(self.channels)
-        init = keras.initializers.RandomNormal(stddev=1.0, seed=seed)
-        self.const = keras.Variable(init((1, 4, 4, self.channels[0])), name="const")
-        self.convs, self.affines, self.noise_strength = [], [], []
-        c_in = self.channels[0]
-        for i, c in enumerate(self.channels):
-            for j in range(2):
-                conv = layers.Conv2D(c, 3, padding="same", name=f"syn{i}_conv{j}")
-                conv.build((None, None, None, c_in))
-                aff = layers.Dense(2 * c, name=f"syn{i}_affine{j}",
-                                   bias_initializer=keras.initializers.Constant(
-                                       np.concatenate([np.ones(c), np.zeros(c)])))
-                aff.build((None, self.w_dim))
-                self.convs.append(conv)
-                self.affines.append(aff)
-                self.noise_strength.append(keras.Variable(np.zeros((c,), np.float32),
-                                                          name=f"syn{i}_noise{j}"))
-                c_in = c
-        self.to_rgb = layers.Conv2D(3, 1, name="to_rgb")
-        self.to_rgb.build((None, None, None, c_in))
-
-    @property
-    def weights(self) -> list:
-        out = [self.const]
-        for conv, aff, ns in zip(self.convs, self.affines, self.noise_strength):
-            out += list(conv.weights) + list(aff.weights) + [ns]
-        return out + list(self.to_rgb.weights)
-
-    @property
-    def trainable_variables(self) -> list:
-        return self.weights
-
-    def noise_shapes(self, batch: int) -> list[tuple[int, int, int, int]]:
-        """Shapes of the per-layer noise inputs (N, r, r, 1)."""
-        return [(batch, 4 * 2 ** (k // 2), 4 * 2 ** (k // 2), 1) for k in range(self.n_styles)]
-
-    def __call__(self, ws, noise="random"):  # type: ignore[no-untyped-def]
-        """Images in [-1, 1] (N, R, R, 3) from ``ws`` (N, n_styles, w_dim) or one w (N, w_dim).
-
-        ``noise``: ``"random"`` (fresh Gaussian noise), ``"zero"`` (none), or a list of tensors
-        of :meth:`noise_shapes`.
-        """
-        ws = tf.convert_to_tensor(ws, tf.float32)
-        if ws.shape.rank == 2:
-            ws = tf.repeat(ws[:, None], self.n_styles, axis=1)
-        if ws.shape.rank != 3 or ws.shape[1] != self.n_styles or ws.shape[2] != self.w_dim:
-            raise ValueError(f"ws must be (N, {self.n_styles}, {self.w_dim}) or (N, {self.w_dim}), "
-                             f"got {ws.shape}")
-        n = tf.shape(ws)[0]
-        x = tf.tile(self.const, [n, 1, 1, 1])
-        for k, (conv, aff, ns) in enumerate(zip(self.convs, self.affines, self.noise_strength)):
-            if k > 0 and k % 2 == 0:
-                x = tf.image.resize(x, 2 * tf.shape(x)[1:3], method="bilinear")
-            x = conv(x)
-            if isinstance(noise, str):
-                if noise == "random":
-                    shape = tf.concat([tf.shape(x)[:3], [1]], axis=0)
-                    x = x + ns * tf.random.normal(shape)
-                elif noise != "zero":
-                    raise ValueError(f"noise must be 'random', 'zero' or a list, got {noise!r}")
-            else:
-                x = x + ns * tf.convert_to_tensor(noise[k], tf.float32)
-            x = tf.nn.leaky_relu(x, 0.2)
-            style = aff(ws[:, k])
-            scale, bias = tf.split(style, 2, axis=-1)
-            x = adain_from_stats(x, bias[:, None, None, :], scale[:, None, None, :])
-        return tf.tanh(self.to_rgb(x))
-
-
-def build_discriminator(resolution: int = 32, width: int = 32):  # type: ignore[no-untyped-def]
-    """A small convolutional critic for ``resolution`` px images in [-1, 1] → one logit."""
     import keras
-    from keras import layers
+    from tqdm.auto import tqdm
 
-    inp = keras.Input(shape=(resolution, resolution, 3), name="image")
-    x = layers.Conv2D(width, 3, padding="same", name="d_in")(inp)
-    x = layers.LeakyReLU(0.2)(x)
-    c, r, i = width, resolution, 0
-    while r > 4:
-        c = min(2 * c, 128)
-        x = layers.Conv2D(c, 4, strides=2, padding="same", name=f"d_down{i}")(x)
-        x = layers.LeakyReLU(0.2)(x)
-        r //= 2
-        i += 1
-    x = layers.Flatten()(x)
-    out = layers.Dense(1, name="d_logit")(x)
-    return keras.Model(inp, out, name="discriminator")
+    enc = get_encoder()
+    n_styles = len(style_mu[ENCODER_LAYER])
+    opt = keras.optimizers.Adam(lr)
 
-
-class StyleGAN:
-    """Mapping + synthesis + discriminator, with a non-saturating GAN loss and R1 penalty."""
-
-    def __init__(self, z_dim: int = 64, w_dim: int = 64, channels: Sequence[int] = (32, 32, 16, 16),
-                 mapping_layers: int = 4, seed: int = 0, lr: float = 2e-4, r1_gamma: float = 0.0,
-                 mixing_prob: float = 0.5):
-        import keras
-
-        self.z_dim, self.w_dim = int(z_dim), int(w_dim)
-        self.config = {"z_dim": self.z_dim, "w_dim": self.w_dim, "channels": list(channels),
-                       "mapping_layers": int(mapping_layers)}
-        self.mapping = build_mapping(z_dim, w_dim, mapping_layers)
-        self.synthesis = StyleGenerator(w_dim, channels, seed=seed)
-        self.disc = build_discriminator(self.synthesis.resolution)
-        self.r1_gamma, self.mixing_prob = float(r1_gamma), float(mixing_prob)
-        self.g_opt = keras.optimizers.Adam(lr, beta_1=0.5, beta_2=0.99)
-        self.d_opt = keras.optimizers.Adam(lr, beta_1=0.5, beta_2=0.99)
-        self.w_avg = tf.Variable(tf.zeros((self.w_dim,)), trainable=False, name="w_avg")
-        self._step = tf.function(self._train_step)
-
-    @property
-    def generator_variables(self) -> list:
-        return list(self.mapping.trainable_weights) + self.synthesis.trainable_variables
-
-    def ws_from_z(self, z, truncation: float = 1.0):  # type: ignore[no-untyped-def]
-        """w for every layer (N, n_styles, w_dim); ``truncation`` < 1 pulls w towards w_avg."""
-        w = self.mapping(tf.convert_to_tensor(z, tf.float32), training=False)
-        w = self.w_avg + truncation * (w - self.w_avg)
-        return tf.repeat(w[:, None], self.synthesis.n_styles, axis=1)
-
-    def generate(self, z, truncation: float = 1.0, noise="random") -> np.ndarray:  # type: ignore[no-untyped-def]
-        """Images in [0, 1] (N, R, R, 3) from latent vectors z (N, z_dim)."""
-        return to_unit(self.synthesis(self.ws_from_z(z, truncation), noise=noise))
-
-    def _mixed_ws(self, batch: int):  # type: ignore[no-untyped-def]
-        n = self.synthesis.n_styles
-        w1 = self.mapping(tf.random.normal((batch, self.z_dim)), training=True)
-        w2 = self.mapping(tf.random.normal((batch, self.z_dim)), training=True)
-        cut = tf.random.uniform((batch, 1), 1, n, dtype=tf.int32)
-        mix = tf.random.uniform((batch, 1)) < self.mixing_prob
-        cut = tf.where(mix, cut, n)
-        take_first = tf.range(n)[None, :] < cut                  # (batch, n)
-        ws = tf.where(take_first[..., None], w1[:, None], w2[:, None])
-        return ws, w1
-
-    def _train_step(self, real):  # type: ignore[no-untyped-def]
-        batch = tf.shape(real)[0]
-        # discriminator
-        ws, _ = self._mixed_ws(batch)
-        fake = self.synthesis(ws)
+    @tf.function
+    def step(content, mus, sigmas):  # type: ignore[no-untyped-def]
+        style = {k: (mus[i], sigmas[i]) for i, k in enumerate(STAT_LAYERS)}
+        fc = enc(content)[ENCODER_LAYER]
+        t = adain_from_stats(fc, *style[ENCODER_LAYER])
         with tf.GradientTape() as tape:
-            if self.r1_gamma > 0:  # R1: penalise the critic's gradient on real images
-                with tf.GradientTape() as r1_tape:
-                    r1_tape.watch(real)
-                    real_logits = self.disc(real, training=True)
-                    real_sum = tf.reduce_sum(real_logits)
-                r1_grads = r1_tape.gradient(real_sum, real)
-                r1 = tf.reduce_mean(tf.reduce_sum(tf.square(r1_grads), axis=[1, 2, 3]))
-            else:
-                real_logits = self.disc(real, training=True)
-                r1 = tf.constant(0.0)
-            fake_logits = self.disc(fake, training=True)
-            d_loss = _gan.discriminator_loss(real_logits, fake_logits)  # lesson 02's BCE
-            d_total = d_loss + 0.5 * self.r1_gamma * r1
-        grads = tape.gradient(d_total, self.disc.trainable_weights)
-        self.d_opt.apply_gradients(zip(grads, self.disc.trainable_weights))
-        # generator
-        with tf.GradientTape() as tape:
-            ws, w1 = self._mixed_ws(batch)
-            fake = self.synthesis(ws)
-            g_loss = _gan.generator_loss(self.disc(fake, training=True))  # non-saturating
-        variables = self.generator_variables
-        grads = tape.gradient(g_loss, variables)
-        self.g_opt.apply_gradients(zip(grads, variables))
-        self.w_avg.assign(0.995 * self.w_avg + 0.005 * tf.reduce_mean(w1, axis=0))
-        return d_loss, g_loss, r1
+            content_loss, style_loss = adain_losses(enc(decoder(t, training=True)), t, style)
+            loss = content_loss + style_weight * style_loss
+            if recon_weight > 0:
+                loss += recon_weight * tf.reduce_mean(tf.square(decoder(fc, training=True) - content))
+        grads = tape.gradient(loss, decoder.trainable_weights)
+        opt.apply_gradients(zip(grads, decoder.trainable_weights))
+        return content_loss, style_loss
 
-    def train(self, patches: np.ndarray, steps: int, batch: int = 32, seed: int = 0,
-              progress: bool = True, compiled: bool = True) -> list[tuple[float, float]]:
-        """``steps`` updates on random batches of ``patches`` (in [-1, 1]); returns (d, g) losses.
-
-        ``compiled=False`` runs eagerly: slower per step, but skips the ~1 min graph tracing,
-        which is the better deal for a handful of steps.
-        """
-        from tqdm.auto import tqdm
-
-        if steps < 0:
-            raise ValueError(f"steps must be non-negative, got {steps}")
-        rng = np.random.default_rng(seed)
-        history = []
-        for _ in tqdm(range(steps), desc="StyleGAN", disable=not progress, mininterval=2.0):
-            idx = rng.integers(0, len(patches), batch)
-            step = self._step if compiled else self._train_step
-            d, g, _ = step(tf.constant(patches[idx]))
-            history.append((float(d), float(g)))
-        return history
-
-    def save(self, path: str | Path, meta: dict) -> None:
-        """Generator (mapping + synthesis + w_avg) weights as float16; the critic is not shipped."""
-        save_weights([self.mapping, self.synthesis, [self.w_avg]], path,
-                     {**meta, "config": self.config})
-
-
-def load_stylegan(path: str | Path = STYLEGAN_PATH, **train_kwargs: object) -> StyleGAN:
-    """A :class:`StyleGAN` whose generator holds the shipped weights.
-
-    For sampling; training can continue from it too (``train_kwargs`` go to :class:`StyleGAN`,
-    e.g. ``lr``), with a fresh discriminator, since the critic is not shipped.
-    """
-    arrays, meta = read_checkpoint(path)
-    cfg = meta.get("config")
-    if not cfg:
-        raise CheckpointError(f"{path}: no StyleGAN config in the file (not a StyleGAN checkpoint?)")
-    gan = StyleGAN(cfg["z_dim"], cfg["w_dim"], cfg["channels"], cfg["mapping_layers"],
-                   **train_kwargs)  # type: ignore[arg-type]
-    assign_weights([gan.mapping, gan.synthesis, [gan.w_avg]], arrays, path)
-    return gan
-
-
-def record_training(path: Path, **fields: object) -> None:
-    """Write the JSON record (command, seed, steps, wall time, …) next to a checkpoint."""
-    import os
-    import platform
-    import sys
-
-    script = Path(sys.argv[0])
-    module = f"helpers.{script.stem}" if script.parent.name == "helpers" else str(script)
-    record = {"command": " ".join(["python", "-m", module] + sys.argv[1:]),
-              "finished": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-              "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-              **fields}
-    path.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    losses: list[list[float]] = []
+    start = time.perf_counter()
+    bar = tqdm(range(steps), desc="stage 2 (AdaIN losses)", mininterval=10.0, disable=not progress)
+    for i in bar:
+        cidx = rng.integers(0, len(content_pool), batch)
+        sidx = rng.integers(0, n_styles, batch)
+        content = np.stack([images.random_crop(content_pool[j], crop, rng) for j in cidx])
+        mus = [tf.constant(style_mu[k][sidx]) for k in STAT_LAYERS]
+        sigmas = [tf.constant(style_sigma[k][sidx]) for k in STAT_LAYERS]
+        lc, ls = step(tf.constant(content), mus, sigmas)
+        losses.append([float(lc), float(ls)])
+        if progress and i % 20 == 0:
+            recent = np.mean(losses[-20:], axis=0)
+            bar.set_postfix(content=f"{recent[0]:.0f}", style=f"{recent[1]:.0f}")
+        elapsed = time.perf_counter() - start
+        if callback is not None and every > 0 and (i + 1) % every == 0:
+            callback(losses, elapsed)
+        if max_seconds is not None and elapsed > max_seconds:
+            break
+    return losses

@@ -2,22 +2,26 @@
 
     python -m helpers.train_stylegan --minutes 20 --seed 0
 
-Patches come from :data:`helpers.adain.MOTIF_IDS` (generated Islamic star patterns, Korin's
-and Hokusai's waves, Van Gogh's swirls) via :func:`helpers.adain.motif_patches`. Writes the
-generator (mapping + synthesis + the running mean w̄ used by the truncation trick) to
-``data/checkpoints/stylegan_motifs_fp16.npz`` in float16, and a ``.json`` record of the
-command, seed, steps and wall time. The discriminator is not shipped. A developer runs this;
-the notebooks only read the result.
+Lesson 06 (a developer runs this; the notebooks only read the result). Patches come from
+:data:`helpers.stylegan.MOTIF_IDS` (generated Islamic star patterns, Korin's and Hokusai's
+waves, Van Gogh's swirls) via :func:`helpers.stylegan.motif_patches`; training is
+:meth:`helpers.stylegan.StyleGAN.train` with a time budget. Writes the generator (mapping +
+synthesis + the running mean w̄ used by the truncation trick) in float16 to the shipped
+checkpoint (``checkpoints.shipped_path("stylegan")``) unless ``--out`` says otherwise, and its
+training record (:func:`helpers.checkpoints.write_record`). The discriminator is not shipped.
+``--init`` continues from a checkpoint (with a fresh discriminator) and keeps its record under
+``continued_from``.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 
 import numpy as np
+
+__all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -28,66 +32,50 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--patches", type=int, default=6000)
     parser.add_argument("--channels", type=str, default="32,32,16,16")
     parser.add_argument("--lr", type=float, default=2e-4)
-    parser.add_argument("--r1-gamma", type=float, default=0.0)
+    parser.add_argument("--r1-gamma", type=float, default=0.0,
+                        help="weight of the R1 penalty on the critic (0 = off, as in the shipped runs)")
     parser.add_argument("--init", type=Path, default=None,
                         help="continue from this generator checkpoint (a fresh discriminator); "
                              "its JSON record is kept under 'continued_from'")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="where to write (default: the shipped checkpoint)")
     parser.add_argument("--save-every", type=int, default=100)
     args = parser.parse_args(argv)
 
-    import tensorflow as tf
-    from tqdm.auto import tqdm
-
-    from helpers import adain, runtime
+    from helpers import checkpoints, runtime, stylegan
 
     runtime.setup(seed=args.seed)
-    out = args.out or adain.STYLEGAN_PATH
+    out = args.out or checkpoints.shipped_path("stylegan")
     channels = tuple(int(c) for c in args.channels.split(","))
     t0 = time.perf_counter()
-    patches = adain.motif_patches(args.patches, size=4 * 2 ** (len(channels) - 1), seed=args.seed)
+    patches = stylegan.motif_patches(args.patches, size=4 * 2 ** (len(channels) - 1), seed=args.seed)
     earlier: dict = {}
     if args.init is not None:
-        gan = adain.load_stylegan(args.init, seed=args.seed, lr=args.lr, r1_gamma=args.r1_gamma)
-        earlier = adain.checkpoint_meta(args.init)
+        gan = stylegan.load_stylegan(args.init, seed=args.seed, lr=args.lr, r1_gamma=args.r1_gamma)
+        earlier = checkpoints.read_record(args.init)
         print(f"continuing from {args.init} ({earlier.get('command', '?')})", flush=True)
         if tuple(gan.config["channels"]) != channels:
             parser.error(f"--channels {args.channels} differs from the checkpoint's {gan.config['channels']}")
     else:
-        gan = adain.StyleGAN(channels=channels, seed=args.seed, lr=args.lr, r1_gamma=args.r1_gamma)
-    rng = np.random.default_rng(args.seed)
-    history: list[tuple[float, float]] = []
+        gan = stylegan.StyleGAN(channels=channels, seed=args.seed, lr=args.lr, r1_gamma=args.r1_gamma)
 
-    def save(seconds: float) -> None:
+    def save(history: list, seconds: float) -> None:
         last = np.mean(history[-50:], axis=0).tolist() if history else []
-        meta = {"seed": args.seed, "steps": len(history)}
-        gan.save(out, meta)
-        adain.record_training(
-            out, seed=args.seed, steps=len(history), batch=args.batch, patches=args.patches,
-            motif_ids=list(adain.MOTIF_IDS), config=gan.config, lr=args.lr,
-            r1_gamma=gan.r1_gamma, mixing_prob=gan.mixing_prob,
-            train_seconds=round(seconds, 1), wall_minutes=round((time.perf_counter() - t0) / 60, 2),
-            load_average=[round(x, 2) for x in os.getloadavg()],
+        gan.save(out)
+        checkpoints.write_record(
+            out, "stylegan", seed=args.seed, steps=len(history),
+            wall_minutes=(time.perf_counter() - t0) / 60, batch=args.batch, patches=args.patches,
+            motif_ids=list(stylegan.MOTIF_IDS), config=gan.config, lr=args.lr,
+            r1_gamma=gan.r1_gamma, mixing_prob=gan.mixing_prob, train_seconds=round(seconds, 1),
             final_d_g_losses_mean_of_last_50=[round(x, 4) for x in last],
             dtype="float16 weights (trained in float32)",
             **({"continued_from": earlier} if earlier else {}))
 
     start = time.perf_counter()
-    bar = tqdm(range(args.max_steps), desc="StyleGAN", mininterval=10.0)
-    for i in bar:
-        idx = rng.integers(0, len(patches), args.batch)
-        d, g, _ = gan._step(tf.constant(patches[idx]))
-        history.append((float(d), float(g)))
-        if i % 20 == 0:
-            recent = np.mean(history[-20:], axis=0)
-            bar.set_postfix(d=f"{recent[0]:.3f}", g=f"{recent[1]:.3f}")
-        elapsed = time.perf_counter() - start
-        if (i + 1) % args.save_every == 0:
-            save(elapsed)
-        if elapsed > args.minutes * 60:
-            break
-    save(time.perf_counter() - start)
+    history = gan.train(patches, steps=args.max_steps, batch=args.batch, seed=args.seed,
+                        max_seconds=args.minutes * 60, every=args.save_every, callback=save)
+    save(history, time.perf_counter() - start)
     print(f"saved {out} after {len(history)} steps", flush=True)
 
 

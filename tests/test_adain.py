@@ -1,13 +1,11 @@
-"""helpers.adain: the AdaIN operation, the decoder, the small StyleGAN and their checkpoints."""
+"""helpers.adain: the AdaIN operation, the encoder and decoder, their losses, training and checkpoint."""
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pytest
 
-from helpers import adain, widgets
+from helpers import adain, checkpoints, widgets
 
 
 def adain_reference(x: np.ndarray, y: np.ndarray, eps: float = 1e-5) -> np.ndarray:
@@ -80,16 +78,6 @@ def test_adain_losses_vanish_at_the_target() -> None:
     assert float(lc) == 0.0 and float(ls) < 1e-6
 
 
-def test_preserve_colour_keeps_content_chroma_and_stylised_luma() -> None:
-    from helpers.style import rgb_to_yiq
-
-    rng = np.random.default_rng(4)
-    s, c = rng.random((8, 8, 3), np.float32) * 0.2 + 0.4, rng.random((8, 8, 3), np.float32) * 0.2 + 0.4
-    out = adain.preserve_colour(s, c)
-    assert np.allclose(rgb_to_yiq(out)[..., 0], rgb_to_yiq(s)[..., 0], atol=1e-4)
-    assert np.allclose(rgb_to_yiq(out)[..., 1:], rgb_to_yiq(c)[..., 1:], atol=1e-4)
-
-
 def test_panel_has_stable_widgets_and_renders_an_image() -> None:
     panel = widgets.AdaINPanel(adain.Stylizer(adain.build_decoder((8, 8, 8))), size=64)
     found = [panel.content.description, panel.work.description, panel.alpha.description,
@@ -113,77 +101,40 @@ def test_loss_judge_scores_the_content_itself_as_zero_content_loss() -> None:
         judge(s)
 
 
-def test_mapping_network_output_shape_and_scale_invariance() -> None:
-    m = adain.build_mapping(z_dim=16, w_dim=12, n_layers=3)
-    z = np.random.default_rng(5).normal(size=(4, 16)).astype(np.float32)
-    w = m(z).numpy()
-    assert w.shape == (4, 12)
-    assert np.allclose(m(3.0 * z).numpy(), w, atol=1e-5)   # z is pixel-normalised first
-
-
-def test_generator_shapes_noise_and_mixing() -> None:
-    g = adain.StyleGenerator(w_dim=8, channels=(8, 8, 4), seed=0)
-    assert g.resolution == 16 and g.n_styles == 6
-    rng = np.random.default_rng(6)
-    w1, w2 = rng.normal(size=(2, 8)).astype(np.float32), rng.normal(size=(2, 8)).astype(np.float32)
-    img = g(w1, noise="zero").numpy()
-    assert img.shape == (2, 16, 16, 3) and np.abs(img).max() <= 1.0
-    assert np.allclose(g(w1, noise="zero").numpy(), img)
-    mixed = np.concatenate([np.repeat(w1[:, None], 3, 1), np.repeat(w2[:, None], 3, 1)], axis=1)
-    assert not np.allclose(g(mixed, noise="zero").numpy(), img)
-    with pytest.raises(ValueError, match="ws must be"):
-        g(np.zeros((2, 5, 8), np.float32))
-    with pytest.raises(ValueError, match="noise"):
-        g(w1, noise="loud")
-
-
-def test_stylegan_train_step_runs_and_truncation_zero_gives_w_avg() -> None:
-    gan = adain.StyleGAN(z_dim=8, w_dim=8, channels=(8, 8, 4), mapping_layers=2)
-    patches = adain.motif_patches(8, size=16, max_side=64)
-    assert patches.shape == (8, 16, 16, 3) and patches.min() >= -1.0 and patches.max() <= 1.0
-    hist = gan.train(patches, steps=1, batch=4, progress=False)
-    assert len(hist) == 1 and all(np.isfinite(hist[0]))
-    z = np.random.default_rng(7).normal(size=(3, 8)).astype(np.float32)
-    ws = gan.ws_from_z(z, truncation=0.0).numpy()
-    assert np.allclose(ws, gan.w_avg.numpy()[None, None], atol=1e-6)
-
-
-def test_checkpoint_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    gan = adain.StyleGAN(z_dim=8, w_dim=8, channels=(8, 8, 4), mapping_layers=2)
-    path = tmp_path / "g.npz"
-    gan.save(path, {"seed": 0})
-    back = adain.load_stylegan(path)
-    z = np.random.default_rng(8).normal(size=(2, 8)).astype(np.float32)
-    a, b = gan.generate(z, noise="zero"), back.generate(z, noise="zero")
-    assert np.abs(a - b).max() < 0.02                      # float16 storage
+def test_decoder_checkpoint_round_trip_keeps_the_widths(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dec = adain.build_decoder((8, 4, 4))
+    path = adain.save_decoder(dec, tmp_path / "d.npz")
+    assert checkpoints.read(path, "adain")[1]["build"] == {"widths": [8, 4, 4]}
+    back = adain.load_decoder(path)
+    assert adain.decoder_widths(back) == (8, 4, 4)
+    f = np.random.default_rng(8).uniform(0, 1, (1, 2, 2, 512)).astype(np.float32)
+    assert np.abs(np.asarray(dec(f)) - np.asarray(back(f))).max() < 0.02   # float16 storage
 
 
 def test_checkpoint_errors_name_the_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
     missing = tmp_path / "nope.npz"
-    with pytest.raises(adain.CheckpointError, match="nope.npz.*not found"):
+    with pytest.raises(checkpoints.CheckpointError, match="nope.npz.*not found.*train_adain"):
         adain.load_decoder(missing)
     corrupt = tmp_path / "corrupt.npz"
     corrupt.write_bytes(b"PK\x03\x04 this is not really a zip file")
-    with pytest.raises(adain.CheckpointError, match="corrupt.npz.*not a readable checkpoint"):
+    with pytest.raises(checkpoints.CheckpointError, match="corrupt.npz.*not a readable checkpoint"):
         adain.load_decoder(corrupt)
     wrong = tmp_path / "wrong.npz"
-    adain.save_weights(adain.build_decoder((8, 8, 8)), wrong,
-                       {"decoder_widths": list(adain.DECODER_WIDTHS)})
-    with pytest.raises(adain.CheckpointError, match="wrong.npz.*shape"):
+    checkpoints.save(wrong, {"decoder": adain.build_decoder((8, 8, 8))},
+                     {"kind": "adain", "build": {"widths": list(adain.DECODER_WIDTHS)}})
+    with pytest.raises(checkpoints.CheckpointError, match="wrong.npz.*shape"):
         adain.load_decoder(wrong)
-    with pytest.raises(adain.CheckpointError, match="wrong.npz.*StyleGAN config"):
-        adain.load_stylegan(wrong)
+    with pytest.raises(checkpoints.CheckpointError, match="not 'adain'"):
+        adain.load_decoder(checkpoints.shipped_path("stylegan"))
 
 
-@pytest.mark.parametrize("path", [adain.DECODER_PATH, adain.STYLEGAN_PATH], ids=["decoder", "stylegan"])
-def test_shipped_checkpoints_are_small_float16_and_recorded(path) -> None:  # type: ignore[no-untyped-def]
+def test_shipped_decoder_is_small_float16_and_recorded() -> None:
+    path = checkpoints.shipped_path("adain")
     assert path.stat().st_size < 5e6
     with np.load(path) as npz:
-        assert {npz[k].dtype.name for k in npz.files if k.startswith("w")} == {"float16"}
-    record = json.loads(path.with_suffix(".json").read_text())
-    for key in ("command", "seed", "wall_minutes"):
-        assert key in record
-    assert record["command"].startswith("python -m helpers.train_")
+        assert {npz[k].dtype.name for k in npz.files if k != "config"} == {"float16"}
+    record = checkpoints.read_record(path)
+    assert record["kind"] == "adain" and record["command"].startswith("python -m helpers.train_adain")
 
 
 def test_shipped_decoder_loads_and_reconstructs_roughly() -> None:
@@ -198,44 +149,40 @@ def test_shipped_decoder_loads_and_reconstructs_roughly() -> None:
     assert float(np.mean(np.abs(out - img))) < 0.095
 
 
-def test_shipped_stylegan_loads() -> None:
-    gan = adain.load_stylegan()
-    imgs = gan.generate(np.random.default_rng(9).normal(size=(2, gan.z_dim)).astype(np.float32))
-    assert imgs.shape == (2, 32, 32, 3)
-
-
 def test_training_can_continue_from_a_checkpoint_and_keeps_its_record(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """``train_adain --init`` starts from given weights (no reconstruction stage) and records them."""
     from helpers import train_adain
 
     out = tmp_path / "decoder.npz"
-    train_adain.main(["--init", str(adain.DECODER_PATH), "--out", str(out), "--recon-minutes", "0",
+    shipped = checkpoints.shipped_path("adain")
+    train_adain.main(["--init", str(shipped), "--out", str(out), "--recon-minutes", "0",
                       "--max-steps", "2", "--batch", "2", "--crop", "32", "--recon-crop", "32",
                       "--style-crops", "1", "--recon-weight", "1e3"])
-    record = json.loads(out.with_suffix(".json").read_text())
+    record = checkpoints.read_record(out)
+    assert record["kind"] == "adain" and record["steps"] == 2
     assert list(record["stages"]) == ["2_adain_content_plus_style"]
     assert record["stages"]["2_adain_content_plus_style"]["steps"] == 2
-    assert record["continued_from"] == adain.checkpoint_meta(adain.DECODER_PATH)
+    assert record["continued_from"] == checkpoints.read_record(shipped)
     assert record["recon_weight"] == 1e3
-    before, _ = adain.read_checkpoint(adain.DECODER_PATH)
-    after, _ = adain.read_checkpoint(out)
+    assert [r["steps"] for r in checkpoints.training_runs(record)][-1] == 2
+    before = checkpoints.read(shipped, "adain")[0]["decoder"]
+    after = checkpoints.read(out, "adain")[0]["decoder"]
     assert len(before) == len(after)
     # two small Adam steps move the weights a little, not back to a fresh initialisation
     diffs = [float(np.abs(a - b).max()) for a, b in zip(after, before)]
     assert 0 < max(diffs) < 0.05
 
 
-def test_training_runs_unrolls_continued_records() -> None:
-    first = {"command": "python -m helpers.train_adain --minutes 12", "wall_minutes": 27.6, "seed": 0,
-             "stages": {"1": {"steps": 100}, "2": {"steps": 20}}}
-    second = {"command": "python -m helpers.train_adain --init x", "wall_minutes": 30.0, "seed": 1,
-              "stages": {"2": {"steps": 50}}, "continued_from": first}
-    runs = adain.training_runs(second)
-    assert [r["steps"] for r in runs] == [120, 50]
-    assert [r["seed"] for r in runs] == [0, 1] and runs[0]["command"].endswith("--minutes 12")
-    shipped = adain.training_runs(adain.checkpoint_meta(adain.STYLEGAN_PATH))
-    assert shipped and all(r["steps"] > 0 and r["minutes"] > 0 for r in shipped)
+def test_reconstruction_stage_runs_within_its_budget() -> None:
+    rng = np.random.default_rng(11)
+    pool = [rng.random((40, 48, 3), np.float32)]
+    crops, feats = adain.reconstruction_data(pool, 32, 2, rng, progress=False)
+    assert crops.shape == (2, 32, 32, 3) and feats.shape == (2, 4, 4, 512) and feats.dtype == np.float16
+    losses = adain.train_reconstruction(adain.build_decoder((4, 4, 4)), crops, feats, steps=50,
+                                        rng=rng, batch=2, max_seconds=0.0, progress=False)
+    assert len(losses) == 1 and np.isfinite(losses[0][0])    # a budget of 0 s: one step, then stop
 
 
 def test_shipped_decoder_has_the_default_widths() -> None:
-    assert tuple(adain.checkpoint_meta(adain.DECODER_PATH)["decoder_widths"]) == adain.DECODER_WIDTHS
+    assert tuple(checkpoints.read(checkpoints.shipped_path("adain"), "adain")[1]["build"]["widths"]) \
+        == adain.DECODER_WIDTHS

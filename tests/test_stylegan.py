@@ -1,0 +1,95 @@
+"""helpers.stylegan: the mapping network, the synthesis network, training and the shipped generator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpers import checkpoints, stylegan
+
+
+def test_mapping_network_output_shape_and_scale_invariance() -> None:
+    m = stylegan.build_mapping(z_dim=16, w_dim=12, n_layers=3)
+    z = np.random.default_rng(5).normal(size=(4, 16)).astype(np.float32)
+    w = m(z).numpy()
+    assert w.shape == (4, 12)
+    assert np.allclose(m(3.0 * z).numpy(), w, atol=1e-5)   # z is pixel-normalised first
+
+
+def test_generator_shapes_noise_and_mixing() -> None:
+    g = stylegan.StyleGenerator(w_dim=8, channels=(8, 8, 4), seed=0)
+    assert g.resolution == 16 and g.n_styles == 6
+    rng = np.random.default_rng(6)
+    w1, w2 = rng.normal(size=(2, 8)).astype(np.float32), rng.normal(size=(2, 8)).astype(np.float32)
+    img = g(w1, noise="zero").numpy()
+    assert img.shape == (2, 16, 16, 3) and np.abs(img).max() <= 1.0
+    assert np.allclose(g(w1, noise="zero").numpy(), img)
+    mixed = np.concatenate([np.repeat(w1[:, None], 3, 1), np.repeat(w2[:, None], 3, 1)], axis=1)
+    assert not np.allclose(g(mixed, noise="zero").numpy(), img)
+    with pytest.raises(ValueError, match="ws must be"):
+        g(np.zeros((2, 5, 8), np.float32))
+    with pytest.raises(ValueError, match="noise"):
+        g(w1, noise="loud")
+
+
+def test_stylegan_train_step_runs_and_truncation_zero_gives_w_avg() -> None:
+    gan = stylegan.StyleGAN(z_dim=8, w_dim=8, channels=(8, 8, 4), mapping_layers=2)
+    patches = stylegan.motif_patches(8, size=16, max_side=64)
+    assert patches.shape == (8, 16, 16, 3) and patches.min() >= -1.0 and patches.max() <= 1.0
+    hist = gan.train(patches, steps=1, batch=4, progress=False)
+    assert len(hist) == 1 and all(np.isfinite(hist[0]))
+    z = np.random.default_rng(7).normal(size=(3, 8)).astype(np.float32)
+    ws = gan.ws_from_z(z, truncation=0.0).numpy()
+    assert np.allclose(ws, gan.w_avg.numpy()[None, None], atol=1e-6)
+
+
+def test_train_stops_at_its_time_budget_and_calls_back() -> None:
+    gan = stylegan.StyleGAN(z_dim=8, w_dim=8, channels=(8, 8), mapping_layers=1)
+    patches = np.zeros((4, 8, 8, 3), np.float32)
+    seen = []
+    hist = gan.train(patches, steps=50, batch=2, progress=False, compiled=False, max_seconds=0.0,
+                     every=1, callback=lambda h, s: seen.append(len(h)))
+    assert len(hist) == 1 and seen == [1]       # a budget of 0 s: one step, then stop
+    with pytest.raises(ValueError, match="steps"):
+        gan.train(patches, steps=-1)
+
+
+def test_checkpoint_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    gan = stylegan.StyleGAN(z_dim=8, w_dim=8, channels=(8, 8, 4), mapping_layers=2)
+    path = gan.save(tmp_path / "g.npz")
+    arrays, config = checkpoints.read(path, "stylegan")
+    assert set(arrays) == {"mapping", "synthesis", "w_avg"}
+    assert config["build"] == {"z_dim": 8, "w_dim": 8, "channels": [8, 8, 4], "mapping_layers": 2}
+    back = stylegan.load_stylegan(path)
+    z = np.random.default_rng(8).normal(size=(2, 8)).astype(np.float32)
+    a, b = gan.generate(z, noise="zero"), back.generate(z, noise="zero")
+    assert np.abs(a - b).max() < 0.02                      # float16 storage
+
+
+def test_checkpoint_errors_name_the_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(checkpoints.CheckpointError, match="nope.npz.*not found.*train_stylegan"):
+        stylegan.load_stylegan(tmp_path / "nope.npz")
+    with pytest.raises(checkpoints.CheckpointError, match="holds a 'adain' checkpoint, not 'stylegan'"):
+        stylegan.load_stylegan(checkpoints.shipped_path("adain"))
+
+
+def test_shipped_stylegan_loads_is_float16_and_recorded() -> None:
+    path = checkpoints.shipped_path("stylegan")
+    assert path.stat().st_size < 5e6
+    with np.load(path) as npz:
+        assert {npz[k].dtype.name for k in npz.files if k != "config"} == {"float16"}
+    gan = stylegan.load_stylegan()
+    imgs = gan.generate(np.random.default_rng(9).normal(size=(2, gan.z_dim)).astype(np.float32))
+    assert imgs.shape == (2, 32, 32, 3)
+    record = checkpoints.read_record(path)
+    runs = checkpoints.training_runs(record)
+    assert record["command"].startswith("python -m helpers.train_stylegan")
+    assert runs and all(r["steps"] > 0 and r["minutes"] > 0 for r in runs)
+
+
+def test_the_docstring_tells_the_truth_about_r1() -> None:
+    """The shipped runs used r1_gamma=0; the class says so, and 0 is its default."""
+    record = checkpoints.read_record(checkpoints.shipped_path("stylegan"))
+    gammas = [record["r1_gamma"]] + [record["continued_from"]["r1_gamma"]]
+    assert gammas == [0.0, 0.0] and stylegan.StyleGAN(channels=(8, 8)).r1_gamma == 0.0
+    assert "r1_gamma=0" in (stylegan.StyleGAN.__doc__ or "")
