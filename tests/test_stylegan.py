@@ -93,3 +93,20 @@ def test_the_docstring_tells_the_truth_about_r1() -> None:
     gammas = [record["r1_gamma"]] + [record["continued_from"]["r1_gamma"]]
     assert gammas == [0.0, 0.0] and stylegan.StyleGAN(channels=(8, 8)).r1_gamma == 0.0
     assert "r1_gamma=0" in (stylegan.StyleGAN.__doc__ or "")
+
+
+def test_train_stylegan_continues_from_a_checkpoint_and_keeps_its_record(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``train_stylegan --init`` loads the generator, trains, saves, and chains the records."""
+    from helpers import train_stylegan
+
+    first = tmp_path / "first.npz"
+    stylegan.StyleGAN(channels=(8, 8), seed=0).save(first)
+    earlier = checkpoints.read_record(checkpoints.write_record(first, "stylegan", seed=0, steps=5,
+                                                               wall_minutes=0.1))
+    out = tmp_path / "second.npz"
+    train_stylegan.main(["--init", str(first), "--out", str(out), "--channels", "8,8", "--patches", "8",
+                         "--batch", "2", "--max-steps", "2", "--seed", "1"])
+    record = checkpoints.read_record(out)
+    assert record["kind"] == "stylegan" and record["steps"] == 2 and record["continued_from"] == earlier
+    assert [r["steps"] for r in checkpoints.training_runs(record)] == [5, 2]
+    assert checkpoints.read(out, "stylegan")[1]["build"]["channels"] == [8, 8]
