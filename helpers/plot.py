@@ -4,6 +4,9 @@
     >>> cat = data.load_catalog()
     >>> works = cat.by_tradition("korean")
     >>> fig = plot.show_artworks(works, max_side=128)
+
+Lessons 00–08 (captioned grids, :func:`show`); lessons 01, 02 and 05 (:class:`LiveFigure`,
+a training view redrawn in place).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from .data import Artwork
+
+__all__ = ["wrap", "show_images", "show_artworks", "credit", "show", "LiveFigure"]
 
 
 def wrap(text: str, width: int = 28) -> str:
@@ -79,11 +84,18 @@ def show(fig, fmt: str = "jpeg", quality: int = 85, dpi: int = 100) -> None:  # 
     Pictures of paintings compress ~10× better as JPEG than as PNG with no visible loss, which
     keeps committed notebooks small. Use ``fmt="png"`` for line plots with fine text.
     """
+    from IPython.display import Image as IPyImage
+    from IPython.display import display
+
+    data = _encode(fig, fmt, dpi, quality)
+    display(IPyImage(data=data, format=fmt))
+
+
+def _encode(fig, fmt: str, dpi: int, quality: int = 85) -> bytes:  # type: ignore[no-untyped-def]
+    """Render ``fig`` to PNG or JPEG bytes and close it."""
     import io
 
     import matplotlib.pyplot as plt
-    from IPython.display import Image as IPyImage
-    from IPython.display import display
 
     if fmt not in ("jpeg", "png"):
         raise ValueError(f"fmt must be 'jpeg' or 'png', got {fmt!r}")
@@ -91,4 +103,35 @@ def show(fig, fmt: str = "jpeg", quality: int = 85, dpi: int = 100) -> None:  # 
     kwargs = {"pil_kwargs": {"quality": quality}} if fmt == "jpeg" else {}
     fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight", facecolor="white", **kwargs)
     plt.close(fig)
-    display(IPyImage(data=buf.getvalue(), format=fmt))
+    return buf.getvalue()
+
+
+class LiveFigure:
+    """Show a Matplotlib figure in a notebook and replace it in place as training goes on.
+
+    ``draw(fig)`` renders the figure (PNG by default, JPEG for pictures) and closes it.
+    Outside a notebook it does nothing but close the figure.
+
+    >>> import matplotlib.pyplot as plt
+    >>> LiveFigure().draw(plt.figure())          # no notebook here: renders, closes, shows nothing
+    """
+
+    def __init__(self, fmt: str = "png", dpi: int = 80) -> None:
+        if fmt not in ("jpeg", "png"):
+            raise ValueError(f"fmt must be 'jpeg' or 'png', got {fmt!r}")
+        self.fmt, self.dpi, self._handle = fmt, dpi, None
+
+    def draw(self, fig) -> None:  # type: ignore[no-untyped-def]
+        data = _encode(fig, self.fmt, self.dpi)
+        try:
+            from IPython import get_ipython
+            from IPython.display import Image, display
+        except ImportError:  # pragma: no cover
+            return
+        if get_ipython() is None:
+            return
+        img = Image(data=data, format=self.fmt)
+        if self._handle is None:
+            self._handle = display(img, display_id=True)
+        else:
+            self._handle.update(img)

@@ -1,28 +1,29 @@
 """Train the DCGAN checkpoint that lesson 02 ships, and record how it was made.
 
-    python -m helpers.train_dcgan                         # the shipped run (see the .json)
+Lesson 02 (the shipped generator it loads). Only a developer runs this script; lessons read
+the checkpoint and never write to ``data/``.
+
+    python -m helpers.train_dcgan                         # the shipped run (see its record)
     python -m helpers.train_dcgan --steps 200 --out results/dcgan_try.npz   # a quick try
 
-The generator is saved in float16 (``helpers.gan.save_generator``) with a JSON record next
-to it: the command, seed, steps, batch size, data, wall time, machine load and the losses at
-the end. Only a developer runs this script; lessons read the checkpoint and never write to ``data/``.
+The generator is saved in float16 (:func:`helpers.gan.save_generator`, by default to
+``checkpoints.shipped_path("dcgan")``) with a training record beside it
+(:func:`helpers.checkpoints.write_record`): command, seed, steps, batch size, data, wall
+time, machine load and the losses at the end.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from . import gan, runtime
+from . import checkpoints, gan, images, runtime
 
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "data" / "checkpoints" / "dcgan_islamic32.npz"
+__all__ = ["parse_args", "main"]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -38,10 +39,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="px the patterns are shrunk to before cutting 32-px patches")
     p.add_argument("--max-minutes", type=float, default=None,
                    help="stop early after this many minutes (the record gives the steps done)")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="checkpoint path (.npz)")
+    p.add_argument("--out", type=Path, default=checkpoints.shipped_path("dcgan"),
+                   help="checkpoint path (.npz; default: the shipped checkpoint)")
     args = p.parse_args(argv)
     if args.steps < 1 or args.batch < 2 or args.patches < args.batch:
         p.error("need steps ≥ 1, batch ≥ 2 and patches ≥ batch")
+    if args.max_minutes is not None and args.max_minutes <= 0:
+        p.error("--max-minutes must be positive")
     if args.out.suffix != ".npz":
         p.error(f"--out must end in .npz, got {args.out}")
     return args
@@ -51,60 +55,53 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     cfg = runtime.setup(seed=args.seed)
     print(cfg, flush=True)
-    data = gan.to_tanh(gan.islamic_motifs(args.patches, patch=32, side=args.side, seed=args.seed))
-    config = {"latent_dim": gan.DCGAN_LATENT, "size": 32, "width": args.width}
-    generator = gan.build_dcgan_generator(**config)
+    data = images.to_tanh(gan.islamic_motifs(args.patches, patch=32, side=args.side, seed=args.seed))
+    build = {"latent_dim": gan.DCGAN_LATENT, "size": 32, "width": args.width}
+    generator = gan.build_dcgan_generator(**build)
     discriminator = gan.build_dcgan_discriminator(size=32, width=args.width)
     trainer = gan.GANTrainer(generator, discriminator, gan.DCGAN_LATENT, real_label=args.real_label,
                              seed=args.seed)
     stream = gan.batches(data, args.batch, seed=args.seed)
-    load_start = os.getloadavg()[0]
+    budget = None if args.max_minutes is None else 60 * args.max_minutes
     start = time.perf_counter()
-    deadline = None if args.max_minutes is None else start + 60 * args.max_minutes
-    chunk = 250
+    chunk = 250  # report and save every `chunk` steps, so a stopped run keeps its latest weights
     while trainer.steps_done < args.steps:
+        left = None if budget is None else budget - (time.perf_counter() - start)
+        if left is not None and left <= 0:
+            print("stopping: --max-minutes reached", flush=True)
+            break
         n = min(chunk, args.steps - trainer.steps_done)
-        trainer.train(stream, n, progress=False)
+        trainer.train(stream, n, progress=False, max_seconds=left)
         h = trainer.history
         print(f"step {trainer.steps_done}: d_loss {np.mean(h.d_loss[-n:]):.3f} "
               f"g_loss {np.mean(h.g_loss[-n:]):.3f}  {time.perf_counter() - start:.0f} s", flush=True)
-        gan.save_generator(generator, args.out, config)  # keep the latest, in case of a stop
-        if deadline is not None and time.perf_counter() > deadline:
-            print("stopping: --max-minutes reached", flush=True)
-            break
+        gan.save_generator(generator, args.out, build)
     seconds = time.perf_counter() - start
-    gan.save_generator(generator, args.out, config)
+    gan.save_generator(generator, args.out, build)
     h = trainer.history
-    record = {
-        "command": "python -m helpers.train_dcgan " + " ".join(sys.argv[1:] if argv is None else argv),
-        "checkpoint": args.out.name,
-        "seed": args.seed,
-        "steps": trainer.steps_done,
-        "steps_requested": args.steps,
-        "reproduce": (f"python -m helpers.train_dcgan --steps {trainer.steps_done} --seed {args.seed} "
-                      f"--batch {args.batch} --width {args.width} --patches {args.patches} "
-                      f"--real-label {args.real_label} --side {args.side}"),
-        "batch_size": args.batch,
-        "generator_config": config,
-        "discriminator": {"size": 32, "width": args.width},
-        "optimizer": {"name": "Adam", **gan.DCGAN_ADAM},
-        "generator_loss": "non_saturating",
-        "real_label": args.real_label,
-        "data": (f"{args.patches} random 32x32 patches (flips, 90-degree rotations) of the three "
-                 f"generated Islamic star patterns {list(gan.ISLAMIC_PATTERN_IDS)} shrunk to "
-                 f"{args.side} px; seed {args.seed}"),
-        "wall_time_s": round(seconds, 1),
-        "steps_per_s": round(trainer.steps_done / seconds, 2),
-        "load_average_1min_at_start": round(load_start, 2),
-        "load_average_1min_at_end": round(os.getloadavg()[0], 2),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores ({platform.processor() or 'cpu'})",
-        "final_d_loss_mean_last_250": round(float(np.mean(h.d_loss[-250:])), 4),
-        "final_g_loss_mean_last_250": round(float(np.mean(h.g_loss[-250:])), 4),
-        "size_bytes": args.out.stat().st_size,
-    }
-    rec_path = args.out.with_suffix(".json")
-    rec_path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    print(f"saved {args.out} ({record['size_bytes'] / 1e6:.2f} MB) and {rec_path.name}: "
+    rec = checkpoints.write_record(
+        args.out, "dcgan", seed=args.seed, steps=trainer.steps_done, wall_minutes=seconds / 60,
+        config={"build": build},
+        checkpoint=args.out.name,
+        steps_requested=args.steps,
+        reproduce=(f"python -m helpers.train_dcgan --steps {trainer.steps_done} --seed {args.seed} "
+                   f"--batch {args.batch} --width {args.width} --patches {args.patches} "
+                   f"--real-label {args.real_label} --side {args.side}"),
+        batch_size=args.batch,
+        generator_config=build,
+        discriminator={"size": 32, "width": args.width},
+        optimizer={"name": "Adam", **gan.DCGAN_ADAM},
+        generator_loss="non_saturating",
+        real_label=args.real_label,
+        data=(f"{args.patches} random 32x32 patches (flips, 90-degree rotations) of the three "
+              f"generated Islamic star patterns {list(gan.ISLAMIC_PATTERN_IDS)} shrunk to "
+              f"{args.side} px; seed {args.seed}"),
+        steps_per_s=round(trainer.steps_done / seconds, 2),
+        final_d_loss_mean_last_250=round(float(np.mean(h.d_loss[-250:])), 4),
+        final_g_loss_mean_last_250=round(float(np.mean(h.g_loss[-250:])), 4),
+        size_bytes=args.out.stat().st_size,
+    )
+    print(f"saved {args.out} ({args.out.stat().st_size / 1e6:.2f} MB) and {rec.name}: "
           f"{trainer.steps_done} steps in {seconds:.0f} s", flush=True)
     return 0
 

@@ -1,15 +1,14 @@
-"""helpers.gan: losses, the D*/JSD theory, toy data, DCGAN shapes, training, evaluation, checkpoints."""
+"""helpers.gan: losses, DCGAN shapes, the trainer and its time budget, latents, grids, motifs, the generator checkpoint."""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from helpers import gan, runtime
+from helpers import checkpoints, gan, images, minimax, runtime
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -22,7 +21,6 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def test_losses_known_values_at_an_undecided_discriminator() -> None:
     zeros = np.zeros(5, np.float32)
     assert float(gan.discriminator_loss(zeros, zeros)) == pytest.approx(2 * math.log(2), abs=1e-6)
-    assert float(gan.value_function(zeros, zeros)) == pytest.approx(-math.log(4), abs=1e-6)
     assert float(gan.generator_loss(zeros)) == pytest.approx(math.log(2), abs=1e-6)
     assert float(gan.generator_loss(zeros, "saturating")) == pytest.approx(-math.log(2), abs=1e-6)
 
@@ -33,8 +31,6 @@ def test_losses_match_the_formulas_with_probabilities() -> None:
     dr, df = _sigmoid(r), _sigmoid(f)
     assert float(gan.discriminator_loss(r, f)) == pytest.approx(
         -np.mean(np.log(dr)) - np.mean(np.log(1 - df)), rel=1e-5)
-    assert float(gan.value_function(r, f)) == pytest.approx(
-        np.mean(np.log(dr)) + np.mean(np.log(1 - df)), rel=1e-5)
     assert float(gan.generator_loss(f)) == pytest.approx(-np.mean(np.log(df)), rel=1e-5)
     assert float(gan.generator_loss(f, "saturating")) == pytest.approx(np.mean(np.log(1 - df)), rel=1e-5)
     # one-sided label smoothing: real target 0.9
@@ -67,59 +63,6 @@ def test_bad_loss_arguments_raise() -> None:
         gan.generator_loss([0.0], "wasserstein")
     with pytest.raises(ValueError, match="real_label"):
         gan.discriminator_loss([0.0], [0.0], real_label=1.5)
-
-
-# ----------------------------------------------------------------------------- theory
-
-
-def test_optimal_discriminator_and_the_jsd_identity() -> None:
-    x = np.linspace(-10, 10, 4001)
-    dx = x[1] - x[0]
-    p = gan.mixture_pdf(x, [-2, 2], [0.5, 0.5])
-    q = gan.normal_pdf(x, 0.5, 1.5)
-    d = gan.optimal_discriminator(p, q)
-    v_star = gan.value_numeric(d, p, q, dx)
-    assert v_star == pytest.approx(-math.log(4) + 2 * gan.jensen_shannon(p, q, dx), abs=1e-9)
-    # D* is the best discriminator: any other does worse
-    for other in (np.full_like(d, 0.5), np.clip(d + 0.05, 0, 1), _sigmoid(x)):
-        assert gan.value_numeric(other, p, q, dx) < v_star
-    # identical densities: D* = 1/2, V = -log 4, JSD = 0
-    assert np.allclose(gan.optimal_discriminator(p, p), 0.5)
-    assert gan.jensen_shannon(p, p, dx) == pytest.approx(0.0, abs=1e-12)
-
-
-def test_jsd_bounds_and_validation() -> None:
-    p = np.r_[np.ones(100), np.zeros(100)]
-    assert gan.jensen_shannon(p, p[::-1], 0.01) == pytest.approx(math.log(2), abs=1e-9)
-    with pytest.raises(ValueError, match="same shape"):
-        gan.value_numeric(np.zeros(3), np.zeros(3), np.zeros(4), 0.1)
-    with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        gan.value_numeric(np.full(3, 1.5), np.zeros(3), np.zeros(3), 0.1)
-    with pytest.raises(ValueError, match="std must be positive"):
-        gan.normal_pdf(np.zeros(2), 0, 0)
-
-
-# ----------------------------------------------------------------------------- toy data
-
-
-def test_ring_and_mode_coverage() -> None:
-    centres = gan.ring_centres(8, radius=2.0)
-    assert centres.shape == (8, 2)
-    assert np.allclose(np.linalg.norm(centres, axis=1), 2.0)
-    data = gan.sample_ring(4000, std=0.05, seed=1)
-    cov = gan.mode_coverage(data, centres, std=0.05)
-    assert cov.covered == 8 and cov.high_quality > 0.98
-    collapsed = np.repeat(centres[:3], 100, axis=0)
-    assert gan.mode_coverage(collapsed, centres, 0.05).covered == 3
-    noise = np.random.default_rng(0).uniform(-3, 3, (1000, 2))
-    assert gan.mode_coverage(noise, centres, 0.05).high_quality < 0.1
-    with pytest.raises(ValueError, match="samples must be"):
-        gan.mode_coverage(np.zeros((5, 3)), centres, 0.05)
-
-
-def test_mixture_sampler_is_seeded() -> None:
-    a, b = gan.sample_mixture_1d(100, seed=3), gan.sample_mixture_1d(100, seed=3)
-    assert a.shape == (100, 1) and np.array_equal(a, b)
 
 
 # ----------------------------------------------------------------------------- networks
@@ -169,10 +112,10 @@ def _toy_run(seed: int, steps: int = 5, pack_m: int = 1) -> list[float]:
     import keras
 
     runtime.setup(seed=seed)
-    t = gan.GANTrainer(gan.mlp_generator(2, 2, hidden=16), gan.mlp_discriminator(2 * pack_m, hidden=16),
+    t = gan.GANTrainer(minimax.mlp_generator(2, 2, hidden=16), minimax.mlp_discriminator(2 * pack_m, hidden=16),
                        latent_dim=2, g_optimizer=keras.optimizers.Adam(1e-3),
                        d_optimizer=keras.optimizers.Adam(1e-3), pack_m=pack_m, seed=seed)
-    t.train(gan.batches(gan.sample_ring(512, seed=seed), 64, seed=seed), steps, progress=False)
+    t.train(gan.batches(minimax.sample_ring(512, seed=seed), 64, seed=seed), steps, progress=False)
     return t.history.d_loss + t.history.g_loss
 
 
@@ -183,8 +126,24 @@ def test_trainer_is_reproducible_and_records_history() -> None:
     assert len(_toy_run(0, pack_m=4)) == 10
 
 
+def test_trainer_stops_at_its_time_budget() -> None:
+    import keras
+
+    runtime.setup(seed=0)
+    t = gan.GANTrainer(minimax.mlp_generator(2, 2, hidden=8), minimax.mlp_discriminator(2, hidden=8),
+                       latent_dim=2, g_optimizer=keras.optimizers.Adam(1e-3),
+                       d_optimizer=keras.optimizers.Adam(1e-3))
+    calls: list[int] = []
+    t.train(gan.batches(minimax.sample_ring(256), 32), 10_000, progress=False, max_seconds=0.5,
+            callback=lambda tr: calls.append(tr.steps_done), every=10_000)
+    assert 0 < t.steps_done < 10_000 and calls == [t.steps_done]
+    assert len(t.history.d_loss) == t.steps_done
+    with pytest.raises(ValueError, match="max_seconds"):
+        t.train(gan.batches(minimax.sample_ring(256), 32), 1, max_seconds=0)
+
+
 def test_trainer_validates_arguments() -> None:
-    g, d = gan.mlp_generator(2, 2, hidden=4), gan.mlp_discriminator(2, hidden=4)
+    g, d = minimax.mlp_generator(2, 2, hidden=4), minimax.mlp_discriminator(2, hidden=4)
     with pytest.raises(ValueError, match="g_loss"):
         gan.GANTrainer(g, d, 2, g_loss="hinge")
     t = gan.GANTrainer(g, d, 2, pack_m=4)
@@ -198,7 +157,7 @@ def test_a_dcgan_step_runs_and_changes_the_generator() -> None:
     d = gan.build_dcgan_discriminator(size=32, width=8)
     before = [w.copy() for w in g.get_weights()]
     t = gan.GANTrainer(g, d, latent_dim=8)
-    logs = t.step(gan.to_tanh(np.random.default_rng(0).random((4, 32, 32, 3))))
+    logs = t.step(images.to_tanh(np.random.default_rng(0).random((4, 32, 32, 3))))
     assert all(np.isfinite(v) for v in logs.values())
     assert any(not np.array_equal(a, b) for a, b in zip(before, g.get_weights()))
 
@@ -206,9 +165,7 @@ def test_a_dcgan_step_runs_and_changes_the_generator() -> None:
 # ----------------------------------------------------------------------------- images and data
 
 
-def test_ranges_grid_and_interpolation() -> None:
-    x = np.linspace(0, 1, 12, dtype=np.float32).reshape(1, 2, 2, 3)
-    assert np.allclose(gan.to_unit(gan.to_tanh(x)), x)
+def test_grid_and_interpolation() -> None:
     grid = gan.image_grid(np.ones((5, 4, 4, 3)), ncols=3, pad=2, pad_value=0.0)
     assert grid.shape == (2 * 6 + 2, 3 * 6 + 2, 3)
     assert grid[2:6, 2:6].min() == 1.0 and grid[0].max() == 0.0
@@ -233,64 +190,46 @@ def test_islamic_motifs_come_from_the_catalog() -> None:
     assert 0.0 <= x.min() and x.max() <= 1.0 and sorted(set(src.tolist())) == [0, 1, 2]
 
 
-# ----------------------------------------------------------------------------- evaluation
-
-
-def test_kernel_mmd_is_near_zero_for_the_same_distribution() -> None:
-    rng = np.random.default_rng(0)
-    a, b = rng.normal(size=(300, 10)), rng.normal(size=(300, 10))
-    shifted = rng.normal(0.5, 1, size=(300, 10))
-    same, diff = gan.kernel_mmd(a, b), gan.kernel_mmd(a, shifted)
-    assert abs(same) < 0.02 and diff > 10 * abs(same) and diff > 0.05
-    with pytest.raises(ValueError, match="same d"):
-        gan.kernel_mmd(a, rng.normal(size=(5, 3)))
-
-
-def test_nearest_neighbour_distances() -> None:
-    ref = np.array([[0.0, 0.0], [3.0, 4.0]])
-    d = gan.nearest_neighbour_distances(np.array([[0.0, 0.0], [3.0, 0.0]]), ref)
-    assert np.allclose(d, [0.0, 3.0])
-
-
-def test_vgg_embedding_shape() -> None:
-    emb = gan.vgg_embedding(np.random.default_rng(0).random((3, 32, 32, 3)), size=32)
-    assert emb.shape == (3, 128 + 256 + 512)
-
-
 # ----------------------------------------------------------------------------- checkpoints
 
 
 def test_checkpoint_round_trip_in_float16(tmp_path: Path) -> None:
     runtime.setup(seed=0)
-    config = {"latent_dim": 8, "size": 32, "width": 8}
-    g = gan.build_dcgan_generator(**config)
-    path = gan.save_generator(g, tmp_path / "g.npz", config)
+    build = {"latent_dim": 8, "size": 32, "width": 8}
+    g = gan.build_dcgan_generator(**build)
+    path = gan.save_generator(g, tmp_path / "g.npz", build)
     g2 = gan.load_generator(path)
     z = gan.latents(4, 8)
     assert np.allclose(gan.generate(g, z), gan.generate(g2, z), atol=2e-2)
-    assert all(w.dtype == np.float16 for k, w in np.load(path).items() if k.startswith("w"))
+    arrays, config = checkpoints.read(path, "dcgan")
+    assert config == {"kind": "dcgan", "build": build} and list(arrays) == ["generator"]
+    assert all(w.dtype == np.float16 for k, w in np.load(path).items() if k != "config")
+
+
+def test_load_generator_defaults_to_the_shipped_checkpoint() -> None:
+    g = gan.load_generator()
+    assert g.output_shape == (None, 32, 32, 3)
+    assert checkpoints.read_record(checkpoints.shipped_path("dcgan"))["kind"] == "dcgan"
 
 
 def test_bad_checkpoints_raise_clear_errors(tmp_path: Path) -> None:
-    with pytest.raises(gan.CheckpointError, match="absent.npz: no such checkpoint"):
+    with pytest.raises(checkpoints.CheckpointError, match=r"absent\.npz: checkpoint not found"):
         gan.load_generator(tmp_path / "absent.npz")
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a zip file at all")
-    with pytest.raises(gan.CheckpointError, match="bad.npz: corrupt"):
+    with pytest.raises(checkpoints.CheckpointError, match=r"bad\.npz: not a readable checkpoint"):
         gan.load_generator(bad)
     other = tmp_path / "other.npz"
     np.savez(other, a=np.zeros(3))
-    with pytest.raises(gan.CheckpointError, match="other.npz: not a generator checkpoint"):
+    with pytest.raises(checkpoints.CheckpointError, match=r"other\.npz: no 'config' entry"):
         gan.load_generator(other)
-    wrong = tmp_path / "wrong.npz"
     g = gan.build_dcgan_generator(latent_dim=8, size=32, width=8)
-    gan.save_generator(g, wrong, {"latent_dim": 8, "size": 32, "width": 16})
-    with pytest.raises(gan.CheckpointError, match="wrong.npz: weight shapes"):
+    wrong = gan.save_generator(g, tmp_path / "wrong.npz", {"latent_dim": 8, "size": 32, "width": 16})
+    with pytest.raises(checkpoints.CheckpointError, match=r"wrong\.npz: weight generator/"):
         gan.load_generator(wrong)
-    with pytest.raises(gan.CheckpointError, match="no training record"):
-        gan.read_checkpoint_record(wrong)
-    wrong.with_suffix(".json").write_text(json.dumps({"steps": 3}))
-    assert gan.read_checkpoint_record(wrong)["steps"] == 3
+    nonsense = gan.save_generator(g, tmp_path / "nonsense.npz", {"colour": "blue"})
+    with pytest.raises(checkpoints.CheckpointError, match="does not describe a DCGAN generator"):
+        gan.load_generator(nonsense)
 
 
 def test_motif_patches_without_rotation_keep_up_and_down() -> None:
@@ -300,3 +239,16 @@ def test_motif_patches_without_rotation_keep_up_and_down() -> None:
     assert np.all(upright[:, 0].mean(axis=(1, 2)) < upright[:, -1].mean(axis=(1, 2)))
     turned = gan.motif_patches([ramp], n=40, patch=16, seed=0)
     assert not np.all(turned[:, 0].mean(axis=(1, 2)) < turned[:, -1].mean(axis=(1, 2)))
+
+
+def test_train_dcgan_writes_a_checkpoint_and_its_record(tmp_path: Path) -> None:
+    from helpers import train_dcgan
+
+    out = tmp_path / "try.npz"
+    assert train_dcgan.main(["--steps", "2", "--batch", "8", "--patches", "16", "--width", "8",
+                             "--out", str(out)]) == 0
+    rec = checkpoints.read_record(out)
+    assert rec["kind"] == "dcgan" and rec["steps"] == 2 and rec["config"]["build"]["width"] == 8
+    assert checkpoints.training_runs(rec)[0]["steps"] == 2
+    assert gan.load_generator(out).output_shape == (None, 32, 32, 3)
+    assert train_dcgan.parse_args([]).out == checkpoints.shipped_path("dcgan")
