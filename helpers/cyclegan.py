@@ -1,6 +1,6 @@
 """CycleGAN (Zhu et al., 2017): unpaired translation between photographs and a painting tradition.
 
-Two generators and two discriminators learn together:
+Lesson 05. Two generators and two discriminators learn together:
 
 * ``G``: photo → painting, judged by ``D_Y`` (is this a real painting?);
 * ``F``: painting → photo, judged by ``D_X`` (is this a real photo?);
@@ -8,7 +8,9 @@ Two generators and two discriminators learn together:
 * identity: ``G(y) ≈ y`` for a painting already in the target domain (keeps colours honest).
 
 Images inside the networks are in [-1, 1] (tanh output); the edges of this module take and
-return NumPy arrays in [0, 1] like the rest of the course.
+return NumPy arrays in [0, 1] like the rest of the course. Crops come from
+:class:`helpers.images.CropSampler`; the measures (cycle errors, style distance) from
+:mod:`helpers.metrics`; the shipped weights from :mod:`helpers.checkpoints`.
 
     >>> from helpers import cyclegan
     >>> G = cyclegan.build_generator(filters=8, n_blocks=1)
@@ -21,182 +23,82 @@ return NumPy arrays in [0, 1] like the rest of the course.
 
 from __future__ import annotations
 
-import csv
-import json
+import functools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import keras
 import numpy as np
+import tensorflow as tf
 
-from .checkpoints import CheckpointError  # noqa: F401  (re-exported: one error for all loaders)
-from .data import DATA_DIR, Artwork, load_catalog, load_image
+from . import checkpoints, plot
+from .images import CropSampler, to_unit
 
-PHOTOS_DIR: Path = DATA_DIR / "photos"
-PHOTOS_CSV: Path = PHOTOS_DIR / "PHOTOS.csv"
-CHECKPOINT_DIR: Path = DATA_DIR / "checkpoints"
-#: The checkpoint shipped with the course (trained by ``python -m helpers.train_cyclegan``).
-SHIPPED_CHECKPOINT: Path = CHECKPOINT_DIR / "cyclegan_ukiyoe.npz"
+__all__ = [
+    "UPSAMPLING", "ReflectionPadding2D", "instance_norm", "build_generator", "build_discriminator",
+    "lsgan_discriminator_loss", "lsgan_generator_loss", "cycle_loss", "identity_loss",
+    "ImagePool", "linear_decay", "CycleGANConfig", "History", "CycleGAN",
+    "translate", "save_checkpoint", "load_checkpoint", "timed", "LiveSamples",
+]
 
-#: Content photos kept out of training, to measure the models on photos they never saw.
-HELD_OUT_PHOTOS: tuple[str, ...] = (
-    "content-photo__prokudin-gorskii-church-across-a-lake__c1910",
-    "content-photo__prokudin-gorskii-self-portrait-on-the-karolitskhali-river__1912",
-    "content-photo__chelsea-the-cat__skimage",
-)
-#: The painting domain: ukiyo-e prints whose scans keep their colours (not palette-reduced).
-TRADITION_PREFIX: str = "japanese-ukiyoe"
-#: One print kept out of training, to test the painting → photo direction.
-HELD_OUT_PRINT: str = "japanese-ukiyoe__hiroshige-shono-driving-rain-tokaido__c1833"
+#: How the generator doubles its feature maps: a stride-2 transposed convolution (the paper's,
+#: the shipped checkpoint's) or resize then convolve (Odena et al. 2016, checkerboard artifacts).
+UPSAMPLING: tuple[str, ...] = ("transpose", "resize")
 
 
-# --------------------------------------------------------------------------------------
-# The two domains
-# --------------------------------------------------------------------------------------
+# ---- Architecture --------------------------------------------------------------------------
 
+class ReflectionPadding2D(keras.layers.Layer):
+    """Pads height and width by ``pad`` pixels, mirroring the border (no dark frame at the
+    edges, unlike zero padding). The generator's padding layer; reuse it in your own builder.
 
-@dataclass(frozen=True)
-class Photo:
-    """A photograph from ``data/photos`` (credited like an artwork)."""
-
-    file: str
-    title: str
-    artist: str
-    date: str
-    source: str
-    license: str
-
-    @property
-    def id(self) -> str:
-        return Path(self.file).stem
-
-    @property
-    def path(self) -> Path:
-        return PHOTOS_DIR / self.file
-
-    @property
-    def caption(self) -> str:
-        return f"{self.title} — {self.artist}, {self.date}"
-
-    @property
-    def short_caption(self) -> str:
-        return f"{self.title}\n{self.artist.split(' (')[0]}, {self.date}"
-
-    def load(self, max_side: int | None = None) -> np.ndarray:
-        return load_image(self.path, max_side=max_side)
-
-
-def extra_photos(csv_path: str | Path = PHOTOS_CSV) -> list[Photo]:
-    """The public-domain photos copied from scikit-image's sample data (see ``PHOTOS.csv``)."""
-    csv_path = Path(csv_path)
-    if not csv_path.is_file():
-        raise FileNotFoundError(f"{csv_path}: photo list not found")
-    with csv_path.open(newline="", encoding="utf-8") as fh:
-        return [Photo(**row) for row in csv.DictReader(fh)]
-
-
-def photo_domain(held_out: bool = False) -> list[Artwork | Photo]:
-    """Domain X. ``held_out=False``: the training photos (course photos not held out, plus the
-    extra photos); ``held_out=True``: the photos in :data:`HELD_OUT_PHOTOS`, in that order."""
-    cat = load_catalog()
-    if held_out:
-        return [cat[i] for i in HELD_OUT_PHOTOS]
-    return [a for a in cat.contents() if a.id not in HELD_OUT_PHOTOS] + list(extra_photos())
-
-
-def art_domain(held_out: bool = False) -> list[Artwork]:
-    """Domain Y: ukiyo-e prints with faithful colours; :data:`HELD_OUT_PRINT` is kept apart."""
-    works = [a for a in load_catalog().styles()
-             if a.id.startswith(TRADITION_PREFIX) and not a.palette_reduced]
-    if held_out:
-        return [a for a in works if a.id == HELD_OUT_PRINT]
-    return [a for a in works if a.id != HELD_OUT_PRINT]
-
-
-class CropSampler:
-    """Random square crops with random horizontal flips, in [-1, 1], from a list of images.
-
-    >>> s = CropSampler([np.zeros((40, 50, 3), np.float32)], crop=32, seed=0)
-    >>> s.sample(2).shape
-    (2, 32, 32, 3)
+    >>> tuple(ReflectionPadding2D(2)(np.zeros((1, 5, 6, 3), np.float32)).shape)
+    (1, 9, 10, 3)
     """
 
-    def __init__(self, images: Sequence[np.ndarray], crop: int, seed: int = 0):
-        if crop < 16:
-            raise ValueError(f"crop must be at least 16 px, got {crop}")
-        if not images:
-            raise ValueError("no images to sample from")
-        for i, img in enumerate(images):
-            if img.ndim != 3 or img.shape[2] != 3 or min(img.shape[:2]) < crop:
-                raise ValueError(f"image {i} has shape {img.shape}; need (H, W, 3) with "
-                                 f"both sides ≥ crop={crop}")
-        self.images = [np.asarray(im, np.float32) * 2.0 - 1.0 for im in images]
-        self.crop = crop
-        self.rng = np.random.default_rng(seed)
+    def __init__(self, pad: int = 1, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        if int(pad) < 0:
+            raise ValueError(f"pad must be ≥ 0, got {pad}")
+        self.pad = int(pad)
 
-    def sample(self, batch: int = 1) -> np.ndarray:
-        out = np.empty((batch, self.crop, self.crop, 3), np.float32)
-        for b in range(batch):
-            img = self.images[self.rng.integers(len(self.images))]
-            y = self.rng.integers(img.shape[0] - self.crop + 1)
-            x = self.rng.integers(img.shape[1] - self.crop + 1)
-            patch = img[y:y + self.crop, x:x + self.crop]
-            out[b] = patch[:, ::-1] if self.rng.random() < 0.5 else patch
-        return out
+    def call(self, x):  # type: ignore[no-untyped-def]
+        p = self.pad
+        return tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="REFLECT")
+
+    def compute_output_shape(self, s):  # type: ignore[no-untyped-def]
+        grow = lambda n: None if n is None else n + 2 * self.pad  # noqa: E731
+        return (s[0], grow(s[1]), grow(s[2]), s[3])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "pad": self.pad}
 
 
-# --------------------------------------------------------------------------------------
-# Architecture
-# --------------------------------------------------------------------------------------
-
-
-def _reflect_pad_layer():  # type: ignore[no-untyped-def]
-    import keras
-    import tensorflow as tf
-
-    class ReflectionPadding2D(keras.layers.Layer):
-        """Pads height and width by mirroring the border (no dark frame at the edges)."""
-
-        def __init__(self, pad: int = 1, **kwargs):  # type: ignore[no-untyped-def]
-            super().__init__(**kwargs)
-            self.pad = int(pad)
-
-        def call(self, x):  # type: ignore[no-untyped-def]
-            p = self.pad
-            return tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="REFLECT")
-
-        def compute_output_shape(self, s):  # type: ignore[no-untyped-def]
-            grow = lambda n: None if n is None else n + 2 * self.pad  # noqa: E731
-            return (s[0], grow(s[1]), grow(s[2]), s[3])
-
-        def get_config(self):  # type: ignore[no-untyped-def]
-            return {**super().get_config(), "pad": self.pad}
-
-    return ReflectionPadding2D
-
-
-def instance_norm(name: str):  # type: ignore[no-untyped-def]
+def instance_norm(name: str) -> keras.layers.Layer:
     """Instance normalisation: one group per channel (``groups=-1``), learned scale and shift."""
-    import keras
-
     return keras.layers.GroupNormalization(groups=-1, epsilon=1e-5, name=name)
 
 
-def build_generator(filters: int = 32, n_blocks: int = 6, name: str = "generator"):  # type: ignore[no-untyped-def]
+def build_generator(filters: int = 32, n_blocks: int = 6, name: str = "generator",
+                    upsample: str = "transpose") -> keras.Model:
     """The CycleGAN ResNet generator, scaled by ``filters`` and ``n_blocks``.
 
     c7s1-f → d2f → d4f → ``n_blocks`` × R4f → u2f → uf → c7s1-3 (tanh), where ``ck`` is a
     convolution with instance norm and ReLU, ``d``/``u`` halve/double the size with stride 2
     and ``R`` is a residual block of two 3×3 convolutions. The paper uses f=64 and 9 blocks at
-    256 px; any input whose sides are multiples of 4 works.
+    256 px; any input whose sides are multiples of 4 works. ``upsample`` (one of
+    :data:`UPSAMPLING`) chooses how ``u`` doubles the size: ``"transpose"`` (a stride-2
+    transposed convolution, the paper's) or ``"resize"`` (nearest-neighbour ×2, mirror
+    padding, a 3×3 convolution: no checkerboard, the same number of parameters).
     """
-    import keras
-
     if filters < 1 or n_blocks < 0:
         raise ValueError(f"need filters ≥ 1 and n_blocks ≥ 0, got {filters}, {n_blocks}")
+    if upsample not in UPSAMPLING:
+        raise ValueError(f"upsample must be one of {UPSAMPLING}, got {upsample!r}")
     L = keras.layers
-    Pad = _reflect_pad_layer()
+    Pad = ReflectionPadding2D
     init = keras.initializers.RandomNormal(0.0, 0.02)
 
     def conv(x, f, k, s, n):  # type: ignore[no-untyped-def]
@@ -218,23 +120,28 @@ def build_generator(filters: int = 32, n_blocks: int = 6, name: str = "generator
         y = instance_norm(f"res{b + 1}_in2")(conv(y, filters * 4, 3, 1, f"res{b + 1}_conv2"))
         x = L.Add(name=f"res{b + 1}_add")([x, y])
     for i, mult in enumerate((2, 1)):
-        x = L.Conv2DTranspose(filters * mult, 3, strides=2, padding="same",
-                              kernel_initializer=init, name=f"up{i + 1}")(x)
+        if upsample == "transpose":
+            x = L.Conv2DTranspose(filters * mult, 3, strides=2, padding="same",
+                                  kernel_initializer=init, name=f"up{i + 1}")(x)
+        else:
+            x = L.UpSampling2D(2, interpolation="nearest", name=f"up{i + 1}_resize")(x)
+            x = conv(Pad(1, name=f"up{i + 1}_pad")(x), filters * mult, 3, 1, f"up{i + 1}")
         x = L.ReLU(name=f"up{i + 1}_relu")(instance_norm(f"up{i + 1}_in")(x))
     x = Pad(3, name="pad_out")(x)
     out = L.Activation("tanh", name="tanh")(conv(x, 3, 7, 1, "c7s1_out"))
     return keras.Model(inp, out, name=name)
 
 
-def build_discriminator(filters: int = 32, n_layers: int = 2, name: str = "discriminator"):  # type: ignore[no-untyped-def]
+_default_generator = build_generator  # CycleGAN's parameter of the same name hides it
+
+def build_discriminator(filters: int = 32, n_layers: int = 2, name: str = "discriminator"
+                        ) -> keras.Model:
     """A PatchGAN: one real/fake score per overlapping patch, no sigmoid (least-squares loss).
 
     C(f) → C(2f) … with 4×4 stride-2 convolutions and leaky ReLU (instance norm after the
     first), then one stride-1 C and a 1-channel output. The paper's 70×70 PatchGAN is
     ``n_layers=3`` with f=64; ``n_layers=2`` sees 34×34 patches, which suits 64-px crops.
     """
-    import keras
-
     if filters < 1 or n_layers < 1:
         raise ValueError(f"need filters ≥ 1 and n_layers ≥ 1, got {filters}, {n_layers}")
     L = keras.layers
@@ -255,50 +162,34 @@ def build_discriminator(filters: int = 32, n_layers: int = 2, name: str = "discr
     return keras.Model(inp, out, name=name)
 
 
-# --------------------------------------------------------------------------------------
-# Losses (names as in the lesson's formulas)
-# --------------------------------------------------------------------------------------
+# ---- Losses (names as in the lesson's formulas) --------------------------------------------
 
-
-def _t(x):  # type: ignore[no-untyped-def]
-    import tensorflow as tf
-
+def _t(x) -> tf.Tensor:  # type: ignore[no-untyped-def]
     return tf.convert_to_tensor(x, tf.float32)
 
 
 def lsgan_discriminator_loss(real_scores, fake_scores):  # type: ignore[no-untyped-def]
     """L_D = ½·E[(D(real) − 1)²] + ½·E[D(fake)²]  (least-squares GAN, Mao et al. 2017)."""
-    import tensorflow as tf
-
     real_scores, fake_scores = _t(real_scores), _t(fake_scores)
     return 0.5 * (tf.reduce_mean(tf.square(real_scores - 1.0)) + tf.reduce_mean(tf.square(fake_scores)))
 
 
 def lsgan_generator_loss(fake_scores):  # type: ignore[no-untyped-def]
     """L_GAN = E[(D(G(x)) − 1)²]: the generator wants its fakes scored as real (1)."""
-    import tensorflow as tf
-
     return tf.reduce_mean(tf.square(_t(fake_scores) - 1.0))
 
 
 def cycle_loss(real, reconstructed):  # type: ignore[no-untyped-def]
     """L_cyc = E[‖F(G(x)) − x‖₁]: the mean absolute difference after a round trip."""
-    import tensorflow as tf
-
     return tf.reduce_mean(tf.abs(_t(real) - _t(reconstructed)))
 
 
 def identity_loss(real, same):  # type: ignore[no-untyped-def]
     """L_id = E[‖G(y) − y‖₁]: a painting fed to photo → painting should come out unchanged."""
-    import tensorflow as tf
-
     return tf.reduce_mean(tf.abs(_t(real) - _t(same)))
 
 
-# --------------------------------------------------------------------------------------
-# Training pieces
-# --------------------------------------------------------------------------------------
-
+# ---- Training pieces -----------------------------------------------------------------------
 
 class ImagePool:
     """The history of generated images (Shrivastava et al. 2017) that the discriminators see.
@@ -362,7 +253,8 @@ def linear_decay(step: int, total_steps: int, base_lr: float = 2e-4,
 @dataclass
 class CycleGANConfig:
     """Sizes and loss weights. ``lambda_cycle`` = 10 and ``lambda_identity`` = 0.5 as in the
-    paper (the identity weight is relative to ``lambda_cycle``)."""
+    paper (the identity weight is relative to ``lambda_cycle``); ``upsample`` is the
+    generators' up-sampling (one of :data:`UPSAMPLING`)."""
 
     gen_filters: int = 32
     gen_blocks: int = 4
@@ -373,11 +265,16 @@ class CycleGANConfig:
     base_lr: float = 2e-4
     beta_1: float = 0.5
     pool_size: int = 50
+    upsample: str = "transpose"  # checkpoints saved before this option existed are "transpose"
+
+    def __post_init__(self) -> None:
+        if self.upsample not in UPSAMPLING:
+            raise ValueError(f"upsample must be one of {UPSAMPLING}, got {self.upsample!r}")
 
 
 @dataclass
 class History:
-    """Losses per step, for plotting."""
+    """Losses per step, for plotting, and the seconds spent in :meth:`CycleGAN.train`."""
 
     g_total: list[float] = field(default_factory=list)
     g_gan: list[float] = field(default_factory=list)
@@ -385,10 +282,15 @@ class History:
     identity: list[float] = field(default_factory=list)
     d_x: list[float] = field(default_factory=list)
     d_y: list[float] = field(default_factory=list)
+    seconds: float = 0.0
 
     def append(self, losses: dict[str, float]) -> None:
         for k, v in losses.items():
             getattr(self, k).append(float(v))
+
+
+#: ``(filters, n_blocks, name=...) → keras.Model``, (N, H, W, 3) → same, like build_generator.
+GeneratorBuilder = Callable[..., keras.Model]
 
 
 class CycleGAN:
@@ -396,15 +298,22 @@ class CycleGAN:
 
     ``G``: photo (X) → painting (Y); ``F``: painting → photo; ``D_X`` judges photos, ``D_Y``
     paintings. Inputs to :meth:`train_step` are batches in [-1, 1].
+
+    ``build_generator`` replaces the generators' architecture: a callable like
+    :func:`build_generator`, called as ``build_generator(config.gen_filters, config.gen_blocks,
+    name=...)`` for ``G`` and ``F`` (default: :func:`build_generator` with ``config.upsample``).
     """
 
-    def __init__(self, config: CycleGANConfig | None = None, seed: int = 0):
-        import keras
-
+    def __init__(self, config: CycleGANConfig | None = None, seed: int = 0,
+                 build_generator: GeneratorBuilder | None = None):
         self.config = c = config or CycleGANConfig()
+        if build_generator is not None and c.upsample != "transpose":
+            raise ValueError("config.upsample chooses the default generator's up-sampling; with "
+                             "your own build_generator, leave it 'transpose'")
+        build = build_generator or functools.partial(_default_generator, upsample=c.upsample)
         keras.utils.set_random_seed(seed)
-        self.G = build_generator(c.gen_filters, c.gen_blocks, name="G_photo_to_art")
-        self.F = build_generator(c.gen_filters, c.gen_blocks, name="F_art_to_photo")
+        self.G = build(c.gen_filters, c.gen_blocks, name="G_photo_to_art")
+        self.F = build(c.gen_filters, c.gen_blocks, name="F_art_to_photo")
         self.D_X = build_discriminator(c.disc_filters, c.disc_layers, name="D_photo")
         self.D_Y = build_discriminator(c.disc_filters, c.disc_layers, name="D_art")
         self.opt_g = keras.optimizers.Adam(c.base_lr, beta_1=c.beta_1)
@@ -417,8 +326,6 @@ class CycleGAN:
         self._disc_step = None
 
     def _build_steps(self) -> None:
-        import tensorflow as tf
-
         c = self.config
         G, F, D_X, D_Y = self.G, self.F, self.D_X, self.D_Y
         g_vars = G.trainable_variables + F.trainable_variables
@@ -476,15 +383,21 @@ class CycleGAN:
     def train(self, photos: CropSampler, paintings: CropSampler, steps: int,
               decay_start: float = 0.5, batch: int = 1,
               callback: Callable[[int, dict[str, float]], None] | None = None,
-              progress: bool = True) -> History:
+              progress: bool = True, max_seconds: float | None = None) -> History:
         """``steps`` training steps with the linear learning-rate decay; returns the history.
 
         ``callback(step, losses)`` runs after every step (e.g. to refresh a sample view).
+        ``max_seconds``: a time budget; training stops after the first step that ends past
+        it (the learning-rate schedule stays the one of ``steps``, so a cut run ends with a
+        higher rate). ``history.seconds`` adds up the time spent here.
         """
         from tqdm.auto import tqdm
 
         if steps <= 0:
             raise ValueError(f"steps must be positive, got {steps}")
+        if max_seconds is not None and max_seconds <= 0:
+            raise ValueError(f"max_seconds must be positive, got {max_seconds}")
+        start = time.perf_counter()
         bar = tqdm(range(steps), desc="CycleGAN", disable=not progress, mininterval=2.0)
         for step in bar:
             lr = linear_decay(step, steps, self.config.base_lr, decay_start)
@@ -493,136 +406,55 @@ class CycleGAN:
                 bar.set_postfix(cyc=f"{losses['cycle']:.3f}", d=f"{losses['d_y']:.3f}")
             if callback is not None:
                 callback(step, losses)
+            if max_seconds is not None and time.perf_counter() - start > max_seconds:
+                break
+        bar.close()
+        self.history.seconds += time.perf_counter() - start
         return self.history
 
 
-# --------------------------------------------------------------------------------------
-# Using trained generators
-# --------------------------------------------------------------------------------------
+# ---- Using, saving and loading trained generators (the format: helpers.checkpoints) --------
 
-
-def translate(generator, image: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+def translate(generator: keras.Model, image: np.ndarray) -> np.ndarray:
     """Run a generator on one image (H, W, 3) in [0, 1]; returns the same shape in [0, 1].
 
     The image is mirror-padded to multiples of 4 (two stride-2 stages) and cropped back.
     """
     img = np.asarray(image, np.float32)
     if img.ndim != 3 or img.shape[2] != 3:
-        raise ValueError(f"expected an image of shape (H, W, 3), got {img.shape}")
+        raise ValueError(f"image must have shape (H, W, 3), got {img.shape}")
     h, w = img.shape[:2]
-    ph, pw = -h % 4, -w % 4
-    x = np.pad(img, ((0, ph), (0, pw), (0, 0)), mode="reflect") * 2.0 - 1.0
-    y = generator(x[None], training=False)
-    y = np.asarray(y)[0, :h, :w]
+    x = np.pad(img, ((0, -h % 4), (0, -w % 4), (0, 0)), mode="reflect") * 2.0 - 1.0
+    y = np.asarray(generator(x[None], training=False))[0, :h, :w]
     return np.clip((y + 1.0) / 2.0, 0.0, 1.0)
 
 
-def cycle_errors(original: np.ndarray, reconstructed: np.ndarray) -> dict[str, float]:
-    """L1 (mean absolute difference, images in [0, 1]) and SSIM of a round trip."""
-    from skimage.metrics import structural_similarity
-
-    a, b = np.asarray(original, np.float32), np.asarray(reconstructed, np.float32)
-    if a.shape != b.shape:
-        raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
-    return {"l1": float(np.mean(np.abs(a - b))),
-            "ssim": float(structural_similarity(a, b, channel_axis=2, data_range=1.0))}
+def save_checkpoint(model: CycleGAN, path: str | Path) -> Path:
+    """Save both generators (float16; the discriminators are not needed to translate) and
+    the config. The training record is written beside it by
+    :func:`helpers.checkpoints.write_record`."""
+    return checkpoints.save(path, {"G": model.G, "F": model.F},
+                            {"kind": "cyclegan", "build": asdict(model.config)})
 
 
-def _grams(images: Sequence[np.ndarray]) -> list[dict[str, np.ndarray]]:
-    from .features import STYLE_LAYERS, get_extractor
-    from .style import gram_matrix
+def load_checkpoint(path: str | Path | None = None
+                    ) -> tuple[keras.Model, keras.Model, CycleGANConfig]:
+    """``(G, F, config)`` from a checkpoint saved by :func:`save_checkpoint` (default: the
+    shipped one, :func:`helpers.checkpoints.shipped_path` ``("cyclegan")``).
 
-    vgg = get_extractor(tuple(STYLE_LAYERS))
-    return [{k: gram_matrix(v).numpy()[0] for k, v in vgg(img).items()} for img in images]
-
-
-def tradition_grams(images: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
-    """The mean Gram matrix per VGG16 style layer over a tradition's images."""
-    grams = _grams(images)
-    return {k: np.mean([g[k] for g in grams], axis=0) for k in grams[0]}
-
-
-def style_distance(images: Sequence[np.ndarray], reference: dict[str, np.ndarray]) -> list[float]:
-    """Gram distance of each image to a reference (e.g. :func:`tradition_grams`).
-
-    Per layer: the mean squared difference of the Gram matrices divided by the mean squared
-    entry of the reference Gram (so each layer weighs about the same); then averaged over
-    layers. 0 means the same feature statistics as the tradition; lower is closer.
+    Raises :class:`helpers.checkpoints.CheckpointError` naming the file if it is missing,
+    unreadable, made for another network or holds weights of the wrong shapes.
     """
-    out = []
-    for g in _grams(images):
-        per_layer = [np.mean((g[k] - reference[k]) ** 2) / np.mean(reference[k] ** 2)
-                     for k in reference]
-        out.append(float(np.mean(per_layer)))
-    return out
-
-
-# --------------------------------------------------------------------------------------
-# Checkpoints
-# --------------------------------------------------------------------------------------
-
-
-
-
-def save_checkpoint(model: CycleGAN, path: str | Path, meta: dict | None = None) -> Path:
-    """Save both generators' weights as float16 (the discriminators are not needed to
-    translate) plus the config and ``meta`` as JSON inside the ``.npz``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {}
-    for tag, net in (("G", model.G), ("F", model.F)):
-        for i, w in enumerate(net.get_weights()):
-            arrays[f"{tag}/{i:03d}"] = w.astype(np.float16)
-    info = {"config": asdict(model.config), "steps": model.steps_done, "meta": meta or {}}
-    arrays["info"] = np.frombuffer(json.dumps(info).encode(), dtype=np.uint8)
-    np.savez_compressed(path, **arrays)
-    return path
-
-
-def load_checkpoint(path: str | Path = SHIPPED_CHECKPOINT):  # type: ignore[no-untyped-def]
-    """Load generators saved by :func:`save_checkpoint`: returns ``(G, F, info)``.
-
-    Raises :class:`CheckpointError` naming the file if it is missing, is not a readable
-    ``.npz``, lacks the expected entries, or holds weights of the wrong shapes.
-    """
-    import zipfile
-
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: checkpoint not found (train one with "
-                              "`python -m helpers.train_cyclegan`)")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            files = dict(npz.items())
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise CheckpointError(f"{path}: not a readable CycleGAN checkpoint ({exc})") from None
-    if "info" not in files:
-        raise CheckpointError(f"{path}: no 'info' entry; not a CycleGAN checkpoint from this course")
-    try:
-        info = json.loads(files["info"].tobytes().decode())
-        config = CycleGANConfig(**info["config"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CheckpointError(f"{path}: unreadable 'info' entry ({exc})") from None
-    nets = []
-    for tag, name in (("G", "G_photo_to_art"), ("F", "F_art_to_photo")):
-        net = build_generator(config.gen_filters, config.gen_blocks, name=name)
-        expected = net.get_weights()
-        keys = sorted(k for k in files if k.startswith(f"{tag}/"))
-        if len(keys) != len(expected):
-            raise CheckpointError(f"{path}: generator {tag} has {len(keys)} weight arrays, "
-                                  f"expected {len(expected)}")
-        for k, e in zip(keys, expected):
-            if files[k].shape != e.shape:
-                raise CheckpointError(f"{path}: weight {k} has shape {files[k].shape}, "
-                                      f"expected {e.shape}")
-        net.set_weights([files[k].astype(np.float32) for k in keys])
-        nets.append(net)
-    return nets[0], nets[1], info
-
-
-def load_domain(items: Sequence[Artwork | Photo], max_side: int) -> list[np.ndarray]:
-    """Load every image of a domain at ``max_side``."""
-    return [a.load(max_side=max_side) for a in items]
+    path = checkpoints.shipped_path("cyclegan") if path is None else Path(path)
+    arrays, saved = checkpoints.read(path, "cyclegan")
+    try:  # files saved before "upsample" existed lack it: the default, "transpose", is right
+        config = CycleGANConfig(**saved["build"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise checkpoints.CheckpointError(f"{path}: its config is not a CycleGANConfig ({exc})") from None
+    G = build_generator(config.gen_filters, config.gen_blocks, "G_photo_to_art", config.upsample)
+    F = build_generator(config.gen_filters, config.gen_blocks, "F_art_to_photo", config.upsample)
+    checkpoints.assign({"G": G, "F": F}, arrays, path, "cyclegan")
+    return G, F, config
 
 
 def timed(fn: Callable[[], object], repeats: int = 3) -> float:
@@ -637,45 +469,29 @@ def timed(fn: Callable[[], object], repeats: int = 3) -> float:
 
 
 class LiveSamples:
-    """A sample view that refreshes in place during training (one figure, updated).
-
-    Shows fixed photo crops, their translations G(x), fixed print crops and F(y). In a
-    notebook, call :meth:`update` from the training callback every few steps.
+    """A sample view that refreshes in place during training (one figure, updated): fixed photo
+    crops, G(x), fixed print crops and F(y) (crops in [-1, 1], as from a CropSampler). Call
+    :meth:`update` from the training callback; it redraws every ``every`` steps.
     """
 
     def __init__(self, photos: np.ndarray, prints: np.ndarray, every: int = 50):
-        from IPython.display import display
-
         if every < 1:
             raise ValueError(f"every must be at least 1, got {every}")
         self.photos, self.prints, self.every = photos, prints, every
-        self.handle = display(None, display_id=True)
+        self.live = plot.LiveFigure(fmt="jpeg", dpi=80)
 
-    def render(self, model: CycleGAN, step: int) -> bytes:
-        """The current samples as JPEG bytes."""
-        import io
-
-        import matplotlib.pyplot as plt
-
-        from .plot import show_images
-
-        to01 = lambda a: (np.asarray(a) + 1.0) / 2.0  # noqa: E731
-        fake_y = to01(model.G(self.photos, training=False))
-        fake_x = to01(model.F(self.prints, training=False))
-        images = [*to01(self.photos), *fake_y, *to01(self.prints), *fake_x]
-        n = len(self.photos)
+    def figure(self, model: CycleGAN, step: int):  # type: ignore[no-untyped-def]
+        """The current samples as a Matplotlib figure."""
+        fake_y = to_unit(model.G(self.photos, training=False))
+        fake_x = to_unit(model.F(self.prints, training=False))
+        images = [*to_unit(self.photos), *fake_y, *to_unit(self.prints), *fake_x]
+        n, m = len(self.photos), len(self.prints)
         captions = (["photo crop"] * n + ["G(photo) → ukiyo-e"] * n
-                    + ["print crop"] * len(self.prints) + ["F(print) → photo"] * len(self.prints))
-        fig = show_images(images, captions, ncols=n, size=1.4,
-                          title=f"step {step}: training crops and their translations")
-        buf = io.BytesIO()
-        fig.savefig(buf, format="jpeg", dpi=80, bbox_inches="tight", facecolor="white",
-                    pil_kwargs={"quality": 80})
-        plt.close(fig)
-        return buf.getvalue()
+                    + ["print crop"] * m + ["F(print) → photo"] * m)
+        return plot.show_images(images, captions, ncols=n, size=1.4,
+                           title=f"step {step}: training crops and their translations")
 
     def update(self, model: CycleGAN, step: int, force: bool = False) -> None:
-        from IPython.display import Image as IPyImage
-
+        """Redraw if ``step`` is a multiple of ``every`` (or ``force``)."""
         if force or step % self.every == 0:
-            self.handle.update(IPyImage(data=self.render(model, step), format="jpeg"))
+            self.live.draw(self.figure(model, step))

@@ -1,6 +1,8 @@
-"""The course's images: the catalog, and a careful image loader.
+"""The course's images: the catalog, the extra photos, and a careful image loader.
 
-Everything here reads from ``data/`` and never writes to it.
+Lessons 00–08 (every lesson that shows or loads an image). Everything here reads from
+``data/`` and never writes to it. Artworks and photos are the same record type,
+:class:`Artwork`, so every image the course shows carries its full credit.
 
     >>> from helpers import data
     >>> cat = data.load_catalog()
@@ -16,16 +18,25 @@ import csv
 import functools
 import warnings
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+__all__ = [
+    "DATA_DIR", "ART_DIR", "CATALOG_PATH", "PHOTOS_DIR", "PHOTOS_CSV", "MAX_PIXELS", "MIN_SIDE",
+    "ImageError", "EthicsNotice", "load_image", "Artwork", "COLUMNS", "Catalog", "load_catalog",
+    "load_photos",
+]
+
 #: The project's ``data/`` folder (read-only for the course).
 DATA_DIR: Path = Path(__file__).resolve().parent.parent / "data"
 ART_DIR: Path = DATA_DIR / "art"
 CATALOG_PATH: Path = ART_DIR / "CATALOG.csv"
+#: Extra public-domain photos (lesson 05's photo domain), listed with their credits.
+PHOTOS_DIR: Path = DATA_DIR / "photos"
+PHOTOS_CSV: Path = PHOTOS_DIR / "PHOTOS.csv"
 
 #: Largest image the loader will decode (pixels). A 30000×30000 header is refused before
 #: any pixel is read: decoding it would need gigabytes (a "decompression bomb").
@@ -142,7 +153,9 @@ def load_image(
 class Artwork:
     """One row of ``data/art/CATALOG.csv``: an artwork (role ``style``) or a photo (``content``).
 
-    Every provenance column of the catalog is kept as a field of the same name.
+    Every provenance column of the catalog is kept as a field of the same name; ``folder``
+    (not a column) is where the file lies: ``data/art`` for the catalog, ``data/photos`` for
+    :func:`load_photos`.
     """
 
     file: str
@@ -159,6 +172,7 @@ class Artwork:
     confidence: str
     notes: str
     ethics_note: str
+    folder: Path = field(default=ART_DIR, repr=False, metadata={"column": False})
 
     @property
     def id(self) -> str:
@@ -167,7 +181,7 @@ class Artwork:
 
     @property
     def path(self) -> Path:
-        return ART_DIR / self.file
+        return self.folder / self.file
 
     @property
     def palette_reduced(self) -> bool:
@@ -198,7 +212,8 @@ class Artwork:
                           EthicsNotice, stacklevel=2)
 
 
-COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Artwork))
+#: The catalog's columns, in order (every field of :class:`Artwork` but ``folder``).
+COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Artwork) if f.metadata.get("column", True))
 
 
 class Catalog:
@@ -248,9 +263,6 @@ class Catalog:
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and Path(key).stem in self._by_id
 
-    def ids(self) -> list[str]:
-        return [a.id for a in self._items]
-
     def styles(self) -> list[Artwork]:
         """The artworks (role ``style``)."""
         return [a for a in self._items if a.role == "style"]
@@ -287,3 +299,35 @@ class Catalog:
 def load_catalog() -> Catalog:
     """The catalog of ``data/art`` (read once, then cached)."""
     return Catalog.from_csv(CATALOG_PATH)
+
+
+@functools.lru_cache(maxsize=4)
+def load_photos(csv_path: str | Path = PHOTOS_CSV) -> tuple[Artwork, ...]:
+    """The extra photos of ``data/photos`` (listed in ``PHOTOS.csv``) as content records.
+
+    ``PHOTOS.csv`` has the columns ``file, title, artist, date, source, license``; the
+    catalog columns it lacks are filled as for the catalog's own content photos (role and
+    group ``content``, medium "Photograph", ``license`` as the licence reasoning).
+
+    >>> [(p.id, p.role) for p in load_photos()]
+    [('skimage-coffee', 'content'), ('skimage-rocket', 'content')]
+    >>> load_photos()[1].caption
+    'Launch of DSCOVR on Falcon 9 — SpaceX, 2015'
+    """
+    csv_path = Path(csv_path)
+    if not csv_path.is_file():
+        raise FileNotFoundError(f"{csv_path}: photo list not found")
+    with csv_path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        needed = ("file", "title", "artist", "date", "source", "license")
+        missing = [c for c in needed if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{csv_path}: missing columns {missing}")
+        return tuple(
+            Artwork(file=row["file"], role="content", tradition_group="content",
+                    culture_tradition="Content photo (extra, data/photos)", title=row["title"],
+                    artist=row["artist"], date=row["date"], medium="Photograph",
+                    holding_museum="n/a", source=row["source"],
+                    license_pd_reasoning=row["license"], confidence="high", notes="",
+                    ethics_note="", folder=csv_path.parent)
+            for row in reader)

@@ -1,11 +1,15 @@
-"""Train the CycleGAN shipped with lesson 05 (photographs ↔ ukiyo-e prints).
+"""Train the CycleGAN shipped with lesson 05 (photographs ↔ ukiyo-e prints), and the two
+domains it learns from.
+
+Lesson 05 (the lesson takes its domains and crop samplers from here). Only a developer runs
+the script; the course itself never writes to ``data/``:
 
     python -m helpers.train_cyclegan --steps 3000 --seed 0
 
-Writes ``data/checkpoints/cyclegan_ukiyoe.npz`` (both generators, float16) and
-``cyclegan_ukiyoe.json`` next to it with the command, seed, steps, sizes, wall time, the load
-average at start and end, and the loss history every 50 steps. Only a developer runs this;
-the course itself never writes to ``data/``.
+writes the shipped checkpoint (:func:`helpers.checkpoints.shipped_path` ``("cyclegan")``,
+both generators in float16) and its training record beside it: the command, seed, steps,
+wall time, load average, sizes, the images of both domains and the losses every 50 steps.
+``--minutes`` stops a run early (the learning-rate schedule stays that of ``--steps``).
 """
 
 from __future__ import annotations
@@ -13,47 +17,98 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
+from . import checkpoints, runtime
 from . import cyclegan as cg
-from . import runtime
+from .data import Artwork, load_catalog, load_photos
+from .images import CropSampler
 
+__all__ = [
+    "HELD_OUT_PHOTOS", "TRADITION_PREFIX", "HELD_OUT_PRINT", "TRAIN_SIDES", "CROP",
+    "photo_domain", "art_domain", "load_domain", "make_samplers", "main",
+]
+
+#: Content photos kept out of training, to measure the models on photos they never saw.
+HELD_OUT_PHOTOS: tuple[str, ...] = (
+    "content-photo__prokudin-gorskii-church-across-a-lake__c1910",
+    "content-photo__prokudin-gorskii-self-portrait-on-the-karolitskhali-river__1912",
+    "content-photo__chelsea-the-cat__skimage",
+)
+#: The painting domain: ukiyo-e prints whose scans keep their colours (not palette-reduced).
+TRADITION_PREFIX: str = "japanese-ukiyoe"
+#: One print kept out of training, to test the painting → photo direction.
+HELD_OUT_PRINT: str = "japanese-ukiyoe__hiroshige-shono-driving-rain-tokaido__c1833"
 #: Image sizes the crops are taken from (a little scale variety), and the crop side.
 TRAIN_SIDES: tuple[int, ...] = (192, 256)
 CROP: int = 64
 
 
+def photo_domain(held_out: bool = False) -> list[Artwork]:
+    """Domain X. ``held_out=False``: the training photos (the catalog's content photos not
+    held out, then the extra photos of :func:`helpers.data.load_photos`); ``held_out=True``:
+    the photos in :data:`HELD_OUT_PHOTOS`, in that order.
+
+    >>> [p.id for p in photo_domain()][-2:]
+    ['skimage-coffee', 'skimage-rocket']
+    """
+    cat = load_catalog()
+    if held_out:
+        return [cat[i] for i in HELD_OUT_PHOTOS]
+    return [a for a in cat.contents() if a.id not in HELD_OUT_PHOTOS] + list(load_photos())
+
+
+def art_domain(held_out: bool = False) -> list[Artwork]:
+    """Domain Y: ukiyo-e prints with faithful colours; :data:`HELD_OUT_PRINT` is kept apart."""
+    works = [a for a in load_catalog().styles()
+             if a.id.startswith(TRADITION_PREFIX) and not a.palette_reduced]
+    if held_out:
+        return [a for a in works if a.id == HELD_OUT_PRINT]
+    return [a for a in works if a.id != HELD_OUT_PRINT]
+
+
+def load_domain(items: Sequence[Artwork], max_side: int) -> list[np.ndarray]:
+    """Load every image of a domain with its longer side at most ``max_side`` px."""
+    return [a.load(max_side=max_side) for a in items]
+
+
 def make_samplers(seed: int, sides: tuple[int, ...] = TRAIN_SIDES, crop: int = CROP
-                  ) -> tuple[cg.CropSampler, cg.CropSampler]:
-    """Random-crop samplers over the training photos and the training prints."""
-    photos = [img for s in sides for img in cg.load_domain(cg.photo_domain(), s)]
-    prints = [img for s in sides for img in cg.load_domain(cg.art_domain(), s)]
-    return cg.CropSampler(photos, crop, seed=seed), cg.CropSampler(prints, crop, seed=seed + 100)
+                  ) -> tuple[CropSampler, CropSampler]:
+    """Random-crop samplers (crops in [-1, 1]) over the training photos and the training prints."""
+    photos = [img for s in sides for img in load_domain(photo_domain(), s)]
+    prints = [img for s in sides for img in load_domain(art_domain(), s)]
+    return CropSampler(photos, crop, seed=seed), CropSampler(prints, crop, seed=seed + 100)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--minutes", type=float, default=None, help="time budget (stops early)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--gen-filters", type=int, default=16)
     p.add_argument("--gen-blocks", type=int, default=4)
     p.add_argument("--disc-filters", type=int, default=32)
-    p.add_argument("--out", type=Path, default=cg.SHIPPED_CHECKPOINT)
+    p.add_argument("--upsample", choices=cg.UPSAMPLING, default="transpose")
+    p.add_argument("--crop", type=int, default=CROP, help="training crop side, px")
+    p.add_argument("--sides", type=int, nargs="+", default=list(TRAIN_SIDES),
+                   help="sizes (longer side, px) the crops are taken from")
+    p.add_argument("--out", type=Path, default=checkpoints.shipped_path("cyclegan"))
     args = p.parse_args(argv)
     if args.steps <= 0:
         p.error("--steps must be positive")
+    if args.minutes is not None and args.minutes <= 0:
+        p.error("--minutes must be positive")
 
     runtime.setup(seed=args.seed)
-    load_start = os.getloadavg()
+    load_start = list(np.round(os.getloadavg(), 2))
     config = cg.CycleGANConfig(gen_filters=args.gen_filters, gen_blocks=args.gen_blocks,
-                               disc_filters=args.disc_filters)
-    photos, prints = make_samplers(args.seed)
+                               disc_filters=args.disc_filters, upsample=args.upsample)
+    photos, prints = make_samplers(args.seed, tuple(args.sides), args.crop)
     model = cg.CycleGAN(config, seed=args.seed)
     log: list[dict] = []
 
@@ -64,22 +119,17 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(log[-1]), flush=True)
 
     t0 = time.perf_counter()
-    model.train(photos, prints, args.steps, callback=every, progress=False)
+    model.train(photos, prints, args.steps, callback=every, progress=False,
+                max_seconds=None if args.minutes is None else 60 * args.minutes)
     wall = time.perf_counter() - t0
-    meta = {
-        "command": "python -m helpers.train_cyclegan " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "seed": args.seed, "steps": args.steps, "crop": CROP, "train_sides": list(TRAIN_SIDES),
-        "wall_time_s": round(wall, 1), "steps_per_s": round(args.steps / wall, 2),
-        "loadavg_start": [round(x, 2) for x in load_start],
-        "loadavg_end": [round(x, 2) for x in os.getloadavg()],
-        "cpu_count": os.cpu_count(), "machine": platform.processor() or platform.machine(),
-        "photos": [a.id for a in cg.photo_domain()], "prints": [a.id for a in cg.art_domain()],
-        "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
-    }
-    out = cg.save_checkpoint(model, args.out, meta)
-    record = {**meta, "config": asdict(config), "checkpoint": out.name,
-              "checkpoint_bytes": out.stat().st_size, "loss_log": log}
-    out.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    out = cg.save_checkpoint(model, args.out)
+    checkpoints.write_record(
+        out, "cyclegan", seed=args.seed, steps=model.steps_done, wall_minutes=wall / 60,
+        load_average=load_start, steps_planned=args.steps, crop=args.crop, train_sides=args.sides,
+        wall_time_s=round(wall, 1), steps_per_s=round(model.steps_done / wall, 2),
+        loadavg_end=list(np.round(os.getloadavg(), 2)),
+        photos=[a.id for a in photo_domain()], prints=[a.id for a in art_domain()],
+        config=asdict(config), checkpoint_bytes=out.stat().st_size, loss_log=log)
     print(f"saved {out} ({out.stat().st_size / 1e6:.2f} MB) after {wall:.0f} s")
     return 0
 

@@ -189,3 +189,34 @@ def test_decompression_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
 def test_bad_max_side(photo: Path) -> None:
     with pytest.raises(ValueError, match="max_side"):
         load_image(photo, max_side=0)
+
+
+# ----------------------------------------------------------------------------- extra photos
+
+
+def test_extra_photos_are_credited_content_records(root: Path) -> None:
+    photos = data.load_photos()
+    with (root / "data" / "photos" / "PHOTOS.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [p.file for p in photos] == [r["file"] for r in rows]
+    for p, row in zip(photos, rows):
+        assert isinstance(p, data.Artwork) and p.role == "content" and p.tradition_group == "content"
+        assert p.caption == f"{row['title']} — {row['artist']}, {row['date']}"   # full credit
+        assert p.license_pd_reasoning == row["license"] and p.source == row["source"]
+        assert p.path == root / "data" / "photos" / row["file"] and p.path.is_file()
+        assert p.load(max_side=64).shape[2] == 3
+    assert not {p.id for p in photos} & {a.id for a in data.load_catalog()}
+
+
+def test_extra_photos_list_errors_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="nope.csv: photo list not found"):
+        data.load_photos(tmp_path / "nope.csv")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("file,title\nx.jpg,X\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.csv: missing columns \['artist'"):
+        data.load_photos(bad)
+
+
+def test_catalog_artworks_lie_in_data_art(catalog) -> None:  # type: ignore[no-untyped-def]
+    assert all(a.folder == data.ART_DIR for a in catalog)
+    assert "folder" not in data.COLUMNS
