@@ -17,7 +17,7 @@ MAX_LINES = 500
 
 #: Lower layers may not import higher ones (CONTRIBUTING.md). train_* scripts sit on top.
 LAYERS = ["runtime", "data", "images", "plot", "features", "checkpoints", "style", "metrics",
-          "minimax", "gan", "cyclegan", "adain", "stylegan", "culture", "study", "datasheet",
+          "minimax", "gan", "cyclegan", "adain", "stylegan", "culture", "study", "datasheet", "distribute",
           "widgets"]
 
 
