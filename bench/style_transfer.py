@@ -112,7 +112,7 @@ def main() -> None:
 
     import tensorflow as tf
 
-    from helpers import data, features, runtime, style
+    from helpers import data, features, images, runtime, style
 
     cfg = runtime.setup(seed=0)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -122,8 +122,8 @@ def main() -> None:
     content_art, style_art = cat[CONTENT_ID], cat[STYLE_ID]
     print(f"content: {content_art.caption}\nstyle:   {style_art.caption}")
     content_full, style_full = content_art.load(), style_art.load()
-    content = style.resize_to(content_full, args.size)
-    art = style.resize_to(style_full, args.size)
+    content = images.resize_to(content_full, args.size)
+    art = images.resize_to(style_full, args.size)
     loss = style.StyleTransferLoss(content, art)  # the tutorial's weights are the defaults
     x0 = content.copy()
     loss.value_and_grad(tf.constant(x0[None]))  # trace once, outside the timings

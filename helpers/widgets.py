@@ -1,26 +1,15 @@
-"""Interactive panels for the lessons: pick a style (by tradition, then work), a photo, settings, Run.
+"""Interactive panels: pick a photo and a style work, set a few controls, press Run.
 
-The panel works offline in JupyterLab (plain ipywidgets, no extensions). Its widgets carry
-stable ``description`` strings, so that a browser test can find them:
+Lessons 04 (:class:`StylePanel`, optimisation with :func:`helpers.style.stylize`) and 06
+(:class:`AdaINPanel`, one pass of the AdaIN network). Both are a :class:`Panel`: the same
+layout (dropdowns, the method's controls, a *Preserve colour* box, a **Run** button with a
+status line, and the result as a JPEG image), the same ``run()`` (what the button does), and,
+when displayed, a static copy of the default result for readers without a running kernel
+(a notebook viewer shows no widgets). Plain ipywidgets: works offline, no extensions.
 
-=====================  ==============================================
-``Tradition``          Dropdown of ``tradition_group`` values
-``Style work``         Dropdown of the works of that tradition
-``Content photo``      Dropdown of the content photographs
-``Style weight``       FloatLogSlider (β)
-``Size (px)``          Dropdown of output sizes
-``Preserve colour``    Checkbox (luminance-only transfer)
-``Run``                Button; the result appears in the output area
-=====================  ==============================================
-
-The picture is made by a ``render`` function, so another lesson can reuse the panel with its
-own method (e.g. AdaIN in lesson 06)::
-
-    def render(content, style, *, style_weight, size, preserve_color):
-        return my_method(content, style, ...)          # NumPy (H, W, 3) in [0, 1]
-
-    panel = widgets.StylePanel(render)
-    panel            # shows it; panel.run() does what the Run button does
+Each widget carries a stable ``description`` (:data:`DESCRIPTIONS`, :data:`PANEL_DESCRIPTIONS`)
+so that a browser test can find it. A lesson can reuse :class:`StylePanel` with its own method
+by passing a ``render(content, style, *, style_weight, size, preserve_color) → image``:
 
     >>> from helpers import widgets
     >>> panel = widgets.StylePanel(lambda c, s, **kw: c, sizes=(64,))
@@ -33,22 +22,124 @@ own method (e.g. AdaIN in lesson 06)::
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import data, plot
+from . import data
+
+if TYPE_CHECKING:  # annotations only: importing adain (TensorFlow) at module top is slow
+    import tensorflow as tf
+
+    from . import adain
+
+__all__ = ["Render", "DESCRIPTIONS", "PANEL_DESCRIPTIONS", "Panel", "stylize_render",
+           "StylePanel", "AdaINPanel"]
 
 Render = Callable[..., np.ndarray]
 
-#: The widgets' descriptions, in display order (stable: browser tests rely on them).
+#: Lesson 04's widgets, in display order (stable: browser tests rely on them).
 DESCRIPTIONS = ("Tradition", "Style work", "Content photo", "Style weight", "Size (px)",
                 "Preserve colour", "Run")
+#: Lesson 06's widgets, in display order.
+PANEL_DESCRIPTIONS: tuple[str, ...] = ("Content photo", "Style work", "Alpha", "Preserve colour",
+                                       "Run")
 
 
-def stylize_render(steps: int = 30, scales: int = 1) -> Render:
+def _jpeg(image: np.ndarray, quality: int = 90) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray((np.clip(image, 0, 1) * 255).round().astype(np.uint8)).save(
+        buf, format="JPEG", quality=quality)
+    return buf.getvalue()
+
+
+class Panel:
+    """What every lesson panel shares; a subclass adds its controls and :meth:`render`.
+
+    Built here: ``content`` and ``work`` dropdowns (the catalog's photos and style works),
+    ``preserve_color`` (checkbox), ``run_button``, ``status`` (a label) and ``image`` (the
+    result, JPEG, shown ``display_width`` px wide). :meth:`run` renders with the current
+    settings, shows the result and returns it; ``runs`` and ``last_image`` record it.
+    """
+
+    def __init__(self, *, content: str | None = None, work: str | None = None,
+                 catalog: data.Catalog | None = None, display_width: int = 512):
+        import ipywidgets as w
+
+        self.catalog = catalog or data.load_catalog()
+        photos, works = self.catalog.contents(), self.catalog.styles()
+        wide, layout = {"description_width": "initial"}, w.Layout(width="420px")
+        self.content = w.Dropdown(options=[(a.title, a.id) for a in photos],
+                                  value=content or photos[0].id, description="Content photo",
+                                  style=wide, layout=layout)
+        self.work = w.Dropdown(options=[(_label(a), a.id) for a in works],
+                               value=work or works[0].id, description="Style work", style=wide,
+                               layout=layout)
+        self.preserve_color = w.Checkbox(value=False, description="Preserve colour", indent=False)
+        self.run_button = w.Button(description="Run", button_style="primary", icon="play",
+                                   tooltip="Render the photo in the chosen style")
+        self.status = w.Label(value="Choose a style and a photo, then press Run.")
+        self.image = w.Image(format="jpeg", width=int(display_width))
+        self.run_button.on_click(lambda _: self.run())
+        self.runs, self.last_image, self.last_seconds = 0, None, float("nan")
+        self.widget: Any = None
+
+    def _layout(self, rows: Sequence[Any]) -> None:
+        """The panel: the given rows of controls, then Run with the status, then the image."""
+        import ipywidgets as w
+
+        self.widget = w.VBox(list(rows) + [w.HBox([self.run_button, self.status]), self.image])
+
+    def render(self) -> np.ndarray:
+        """The image (H, W, 3) in [0, 1] for the current settings."""
+        raise NotImplementedError
+
+    def caption(self) -> str:
+        """One line: what the current settings show (photo, work, method's settings)."""
+        art, photo = self.catalog[self.work.value], self.catalog[self.content.value]
+        return f"{photo.title} in the style of {art.caption}"
+
+    def run(self) -> np.ndarray:
+        """What the Run button does: render, show the result, return it."""
+        self.run_button.disabled = True
+        self.status.value = "Running…"
+        start = time.perf_counter()
+        try:
+            image = self.render()
+        except Exception as exc:
+            self.status.value = f"Failed: {exc}"
+            raise
+        finally:
+            self.run_button.disabled = False
+        self.last_seconds = time.perf_counter() - start
+        self.runs += 1
+        self.last_image = image
+        self.image.value = _jpeg(image)
+        self.status.value = (f"Done: run {self.runs}, {self.last_seconds:.1f} s · "
+                             f"{self.caption()}")
+        return image
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import Image, Markdown, display
+
+        if self.last_image is None:
+            self.run()  # the default result, so that there is something to see at once
+        display(self.widget)
+        display(Markdown(f"*Static copy of the result (for viewers without a running kernel):* "
+                         f"{self.caption()}"))
+        display(Image(data=_jpeg(self.last_image), width=self.image.width))
+
+
+def _label(art: data.Artwork) -> str:
+    return art.short_caption.replace("\n", " — ")
+
+
+def stylize_render(steps: int = 100, scales: int = 1) -> Render:
     """A ``render`` function for :class:`StylePanel` using :func:`helpers.style.stylize`."""
     from . import style
 
@@ -62,24 +153,17 @@ def stylize_render(steps: int = 30, scales: int = 1) -> Render:
     return render
 
 
-class StylePanel:
-    """Controls, a Run button and an output area; Run calls ``render`` and shows its image.
+class StylePanel(Panel):
+    """Lesson 04: tradition, work, photo, style weight β, size, colour; Run calls ``render``.
 
-    Parameters
-    ----------
-    render:
-        ``render(content, style, *, style_weight, size, preserve_color) → image``; default
-        :func:`stylize_render`.
-    sizes:
-        Output sizes offered (px); the first is selected.
-    style_weight:
-        Initial value of the style-weight slider (log scale, 10⁻⁴ … 10²).
-    tradition, work, content:
-        Initial selections (a tradition_group, an artwork id, a content-photo id).
+    ``render(content, style, *, style_weight, size, preserve_color) → image`` (default
+    :func:`stylize_render`); ``sizes`` are the output sizes offered (px; the first is
+    selected); ``style_weight`` the slider's start (log scale, 10⁻⁴ … 10¹²); ``tradition``,
+    ``work``, ``content`` the initial selections (a tradition_group, artwork and photo ids).
     """
 
     def __init__(self, render: Render | None = None, *, sizes: Sequence[int] = (128, 192, 256),
-                 style_weight: float = 1e-2, tradition: str | None = None,
+                 style_weight: float | None = None, tradition: str | None = None,
                  work: str | None = None, content: str | None = None,
                  catalog: data.Catalog | None = None):
         import ipywidgets as w
@@ -87,112 +171,58 @@ class StylePanel:
         if not sizes or any(int(s) < data.MIN_SIDE for s in sizes):
             raise ValueError(f"sizes must be a non-empty list of sizes ≥ {data.MIN_SIDE} px, "
                              f"got {sizes!r}")
+        if style_weight is None:
+            from . import style
+
+            style_weight = style.DEFAULT_STYLE_WEIGHTS[style.DEFAULT_STYLE_NORM]
         if not style_weight > 0:
             raise ValueError(f"style_weight must be > 0, got {style_weight!r}")
-        self.render = render or stylize_render()
-        self.catalog = catalog or data.load_catalog()
+        super().__init__(content=content, catalog=catalog, display_width=max(256, max(sizes)))
+        self.render_fn = render or stylize_render()
         traditions = self.catalog.traditions()
         if tradition is not None and tradition not in traditions:
             raise ValueError(f"tradition {tradition!r} not in the catalog: {traditions}")
-        style_desc = {"description_width": "initial"}
-        layout = w.Layout(width="420px")
+        wide = {"description_width": "initial"}
         self.tradition = w.Dropdown(options=traditions, value=tradition or traditions[0],
-                                    description="Tradition", style=style_desc, layout=layout)
-        self.work = w.Dropdown(description="Style work", style=style_desc, layout=layout)
-        photos = self.catalog.contents()
-        self.content = w.Dropdown(options=[(a.title, a.id) for a in photos],
-                                  value=content or photos[0].id, description="Content photo",
-                                  style=style_desc, layout=layout)
-        self.style_weight = w.FloatLogSlider(value=style_weight, base=10, min=-4, max=2, step=0.25,
+                                    description="Tradition", style=wide,
+                                    layout=w.Layout(width="420px"))
+        exponent = int(np.floor(np.log10(style_weight)))
+        self.style_weight = w.FloatLogSlider(value=style_weight, base=10, min=exponent - 4,
+                                             max=exponent + 3, step=0.25,
                                              description="Style weight", readout_format=".1e",
-                                             style=style_desc, layout=layout)
+                                             style=wide, layout=w.Layout(width="420px"))
         self.size = w.Dropdown(options=[int(s) for s in sizes], value=int(sizes[0]),
-                               description="Size (px)", style=style_desc)
-        self.preserve_color = w.Checkbox(value=False, description="Preserve colour",
-                                         indent=False)
-        self.run_button = w.Button(description="Run", button_style="primary", icon="play",
-                                   tooltip="Render the photo in the chosen style")
-        self.status = w.Label(value="Choose a style and a photo, then press Run.")
-        self.output = w.Output(layout=w.Layout(min_height="120px"))
+                               description="Size (px)", style=wide)
         self._update_works()
         if work is not None:
             self.work.value = work
         self.tradition.observe(lambda change: self._update_works(), names="value")
-        self.run_button.on_click(lambda button: self.run())
-        self.widget = w.VBox([self.tradition, self.work, self.content, self.style_weight,
-                              w.HBox([self.size, self.preserve_color]),
-                              w.HBox([self.run_button, self.status]), self.output])
-        self.runs = 0
-        self.last_image: np.ndarray | None = None
+        self._layout([self.tradition, self.work, self.content, self.style_weight,
+                      w.HBox([self.size, self.preserve_color])])
 
     def _update_works(self) -> None:
         works = [a for a in self.catalog.by_tradition(self.tradition.value) if a.role == "style"]
-        self.work.options = [(a.short_caption.replace("\n", " — "), a.id) for a in works]
+        self.work.options = [(_label(a), a.id) for a in works]
         self.work.value = works[0].id
 
-    def run(self) -> np.ndarray:
-        """Render with the current settings, show the result (with credits), return it."""
-        from IPython.display import clear_output
-
-        art = self.catalog[self.work.value]
-        photo = self.catalog[self.content.value]
+    def render(self) -> np.ndarray:
         size = int(self.size.value)
-        self.run_button.disabled = True
-        self.status.value = f"Running at {size} px…"
-        start = time.perf_counter()
-        try:
-            image = self.render(photo.load(max_side=max(size, 256)), art.load(max_side=max(size, 256)),
-                                style_weight=float(self.style_weight.value), size=size,
-                                preserve_color=bool(self.preserve_color.value))
-        except Exception as exc:
-            self.status.value = f"Failed: {exc}"
-            raise
-        finally:
-            self.run_button.disabled = False
-        seconds = time.perf_counter() - start
-        self.runs += 1
-        self.last_image = image
-        caption = (f"Run {self.runs}: {photo.title}\nin the style of {art.caption}\n"
-                   f"style weight {self.style_weight.value:.1e}, {size} px"
-                   f"{', colour preserved' if self.preserve_color.value else ''}")
-        with self.output:
-            clear_output(wait=True)
-            fig = plot.show_images([art.load(max_side=size), image],
-                                   [art.short_caption, caption], ncols=2, size=3.2,
-                                   caption_width=48)
-            plot.show(fig)
-        self.status.value = f"Done in {seconds:.0f} s (run {self.runs})."
-        return image
+        load = max(size, 256)
+        return self.render_fn(self.catalog[self.content.value].load(max_side=load),
+                              self.catalog[self.work.value].load(max_side=load),
+                              style_weight=float(self.style_weight.value), size=size,
+                              preserve_color=bool(self.preserve_color.value))
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
+    def caption(self) -> str:
+        return (f"{super().caption()}; style weight {self.style_weight.value:.1e}, "
+                f"{self.size.value} px{', colour preserved' if self.preserve_color.value else ''}")
 
 
-def make_panel(render: Render | None = None, **kwargs) -> StylePanel:  # type: ignore[no-untyped-def]
-    """Shorthand for :class:`StylePanel` (same arguments)."""
-    return StylePanel(render, **kwargs)
+class AdaINPanel(Panel):
+    """Lesson 06: photo, work, α and colour; Run is one AdaIN and one decoder pass.
 
-
-# Lesson 06's AdaIN panel
-if TYPE_CHECKING:  # annotations only: importing adain (TensorFlow) at module top is slow
-    import tensorflow as tf
-
-    from . import adain
-
-
-#: The panel's widget descriptions (stable: a browser test finds the widgets by them).
-PANEL_DESCRIPTIONS: tuple[str, ...] = ("Content photo", "Style work", "Alpha", "Preserve colour", "Run")
-
-
-class AdaINPanel:
-    """Content photo, style work, α, colour preservation and a **Run** button; the result is an
-    ``ipywidgets.Image`` (JPEG) under the controls, with the time it took and the credits.
-
-    A photograph's features and an artwork's (μ, σ) are computed once and cached, so an update
-    is one AdaIN and one decoder pass. ``panel.run()`` does what the button does and returns
-    the image; show ``panel.widget``.
+    A photograph's features and an artwork's (μ, σ) are computed once and cached, so an
+    update costs one AdaIN and one decoder pass.
     """
 
     def __init__(self, stylizer: "adain.Stylizer", size: int = 256, content: str | None = None,
@@ -200,31 +230,22 @@ class AdaINPanel:
                  catalog: data.Catalog | None = None):
         import ipywidgets as w
 
-        if size < 16:
-            raise ValueError(f"size must be at least 16 px, got {size}")
+        if size < data.MIN_SIDE:
+            raise ValueError(f"size must be at least {data.MIN_SIDE} px, got {size}")
+        super().__init__(content=content, work=work, catalog=catalog,
+                         display_width=max(256, int(size)))
         self.stylizer, self.size = stylizer, int(size)
-        self.catalog = catalog or data.load_catalog()
-        photos, works = self.catalog.contents(), self.catalog.styles()
-        wide = {"description_width": "initial"}
-        self.content = w.Dropdown(options=[(a.title, a.id) for a in photos], value=content or photos[0].id,
-                                  description="Content photo", style=wide, layout=w.Layout(width="420px"))
-        self.work = w.Dropdown(options=[(a.short_caption.replace("\n", " — "), a.id) for a in works],
-                               value=work or works[0].id, description="Style work", style=wide,
-                               layout=w.Layout(width="420px"))
         self.alpha = w.FloatSlider(value=alpha, min=0.0, max=1.0, step=0.05, description="Alpha")
-        self.preserve_color = w.Checkbox(value=False, description="Preserve colour", indent=False)
-        self.run_button = w.Button(description="Run", button_style="primary",
-                                   tooltip="Stylise the photo with the chosen work and alpha")
-        self.image = w.Image(format="jpeg", width=self.size + 64)
-        self.status = w.Label(value="Press Run.")
-        self.run_button.on_click(lambda _: self.run())
-        self.widget = w.VBox([self.content, self.work, w.HBox([self.alpha, self.preserve_color, self.run_button]),
-                              self.image, self.status])
+        self._layout([self.content, self.work, w.HBox([self.alpha, self.preserve_color])])
         self._features: dict[str, tuple[np.ndarray, "tf.Tensor"]] = {}
         self._stats: dict[str, tuple["tf.Tensor", "tf.Tensor"]] = {}
-        self.last_seconds = float("nan")
 
-    def render(self, content_id: str, work_id: str, alpha: float, preserve: bool = False) -> np.ndarray:
+    def render(self) -> np.ndarray:
+        return self.render_with(self.content.value, self.work.value, float(self.alpha.value),
+                                bool(self.preserve_color.value))
+
+    def render_with(self, content_id: str, work_id: str, alpha: float,
+                    preserve: bool = False) -> np.ndarray:
         """The stylised image for these settings (H, W, 3) in [0, 1]."""
         from . import adain, images
 
@@ -239,20 +260,5 @@ class AdaINPanel:
         out = self.stylizer.decode(t)[0]
         return images.preserve_color(out, img) if preserve else out
 
-    def run(self) -> np.ndarray:
-        """Render with the current settings and show the result; returns the image."""
-        import io
-
-        from PIL import Image
-
-        start = time.perf_counter()
-        out = self.render(self.content.value, self.work.value, float(self.alpha.value),
-                          bool(self.preserve_color.value))
-        buf = io.BytesIO()
-        Image.fromarray((out * 255).round().astype(np.uint8)).save(buf, format="JPEG", quality=85)
-        self.image.value = buf.getvalue()
-        self.last_seconds = time.perf_counter() - start
-        art, photo = self.catalog[self.work.value], self.catalog[self.content.value]
-        self.status.value = (f"{self.last_seconds:.2f} s · {photo.title} in the style of "
-                             f"{art.caption}")
-        return out
+    def caption(self) -> str:
+        return f"{super().caption()}; α = {self.alpha.value:.2f}"

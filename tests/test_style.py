@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import style
+from helpers import images, metrics, style
 
 
 def test_gram_matrix_matches_numpy_reference() -> None:
@@ -43,8 +43,11 @@ def test_style_loss_weights_layers() -> None:
     g1 = np.full((1, 2, 2), 2.0, np.float32)   # mean squared diff to zeros: 4
     g2 = np.full((1, 3, 3), 1.0, np.float32)   # mean squared diff to zeros: 1
     z1, z2 = np.zeros_like(g1), np.zeros_like(g2)
-    assert style.style_loss([g1, g2], [z1, z2]).numpy() == pytest.approx(2.5)       # equal 1/2
-    assert style.style_loss([g1, g2], [z1, z2], [0.25, 0.75]).numpy() == pytest.approx(1.75)
+    raw = {"style_norm": "raw"}
+    assert style.style_loss([g1, g2], [z1, z2], **raw).numpy() == pytest.approx(2.5)  # equal 1/2
+    assert style.style_loss([g1, g2], [z1, z2], [0.25, 0.75], **raw).numpy() == pytest.approx(1.75)
+    # relative: each layer's error divided by the target's mean square
+    assert style.style_loss([z1, z2], [g1, g2], style_norm="relative").numpy() == pytest.approx(1.0)
     with pytest.raises(ValueError, match="style_layer_weights"):
         style.style_loss([g1, g2], [z1, z2], [1.0])
     with pytest.raises(ValueError, match="2 generated .* 1 targets"):
@@ -124,14 +127,15 @@ def test_stylize_lowers_the_total_loss(pair) -> None:  # type: ignore[no-untyped
     result = style.run_style_transfer(photo, art, size=64, steps=15, progress=False,
                                       callback=lambda i, img, loss: calls.append(i),
                                       callback_every=5)
-    loss = style.StyleTransferLoss(style.resize_to(photo, 64), style.resize_to(art, 64))
-    start = loss(style.resize_to(photo, 64))["total"]
+    loss = style.StyleTransferLoss(images.resize_to(photo, 64), images.resize_to(art, 64))
+    start = loss(images.resize_to(photo, 64))["total"]
     end = loss(result.image)["total"]
     assert end < 0.97 * start
     assert result.loss["total"] == pytest.approx(end, rel=1e-3)
     assert max(result.image.shape[:2]) == 64 and result.image.dtype == np.float32
     assert 0.0 <= result.image.min() and result.image.max() <= 1.0
-    assert calls[:3] == [5, 10, 15] and len(calls) >= 4  # every 5 iterations, then the end
+    assert calls[:4] == [0, 5, 10, 15]  # the start, then every 5 iterations
+    assert len(calls) == len(set(calls))  # the end is not reported twice
     # history decreases overall (L-BFGS accepts only improving steps)
     assert result.history[-1][2] <= result.history[0][2]
 
@@ -156,23 +160,23 @@ def test_luminance_mode_keeps_the_content_chrominance(pair) -> None:  # type: ig
     photo, art = pair
     kw = {"size": 64, "steps": 10, "style_weight": 1.0, "progress": False}
     out = style.stylize(photo, art, preserve_color="luminance", **kw)
-    content = style.resize_to(photo, 64)
-    iq_out = style.rgb_to_yiq(out)[..., 1:]
-    iq_in = style.rgb_to_yiq(content)[..., 1:]
+    content = images.resize_to(photo, 64)
+    iq_out = images.rgb_to_yiq(out)[..., 1:]
+    iq_in = images.rgb_to_yiq(content)[..., 1:]
     # exact up to clipping to [0, 1] at saturated pixels
     assert np.mean(np.abs(iq_out - iq_in)) < 0.01
     # while the luminance did change
-    assert np.mean(np.abs(style.rgb_to_yiq(out)[..., 0] - style.rgb_to_yiq(content)[..., 0])) > 0.01
+    assert np.mean(np.abs(images.rgb_to_yiq(out)[..., 0] - images.rgb_to_yiq(content)[..., 0])) > 0.01
     # without preservation the chrominance moves much more
     plain = style.stylize(photo, art, **kw)
-    assert np.mean(np.abs(style.rgb_to_yiq(plain)[..., 1:] - iq_in)) > 2 * np.mean(np.abs(iq_out - iq_in))
+    assert np.mean(np.abs(images.rgb_to_yiq(plain)[..., 1:] - iq_in)) > 2 * np.mean(np.abs(iq_out - iq_in))
 
 
 def test_match_color_gives_the_reference_mean_and_covariance() -> None:
     rng = np.random.default_rng(0)
     src = (rng.random((40, 40, 3)) * 0.5).astype(np.float32)
     ref = np.clip(rng.normal([0.6, 0.4, 0.3], 0.08, (30, 30, 3)), 0, 1).astype(np.float32)
-    out = style.match_color(src, ref)
+    out = images.match_color(src, ref)
     assert out.shape == src.shape
     assert np.allclose(out.reshape(-1, 3).mean(0), ref.reshape(-1, 3).mean(0), atol=0.01)
     assert np.allclose(np.cov(out.reshape(-1, 3), rowvar=False),
@@ -181,8 +185,8 @@ def test_match_color_gives_the_reference_mean_and_covariance() -> None:
 
 def test_yiq_round_trip() -> None:
     img = _tiny(5, 8)
-    assert np.allclose(style.yiq_to_rgb(style.rgb_to_yiq(img)), img, atol=1e-5)
-    assert np.allclose(style.rgb_to_yiq(np.ones((1, 1, 3)))[0, 0], [1, 0, 0], atol=1e-4)
+    assert np.allclose(images.yiq_to_rgb(images.rgb_to_yiq(img)), img, atol=1e-5)
+    assert np.allclose(images.rgb_to_yiq(np.ones((1, 1, 3)))[0, 0], [1, 0, 0], atol=1e-4)
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -201,6 +205,8 @@ def test_yiq_round_trip() -> None:
     ({"style_layer_weights": [1.0]}, "style_layer_weights"),
     ({"style_layers": ("block9_conv1",)}, "unknown VGG16 layers"),
     ({"dtype": "float16"}, "dtype"),
+    ({"style_norm": "gram"}, "style_norm"),
+    ({"max_seconds": 0}, "max_seconds"),
 ])
 def test_bad_arguments_raise_clear_errors(pair, kwargs, message) -> None:  # type: ignore[no-untyped-def]
     photo, art = pair
@@ -211,7 +217,7 @@ def test_bad_arguments_raise_clear_errors(pair, kwargs, message) -> None:  # typ
 def test_bad_images_raise_clear_errors(pair) -> None:  # type: ignore[no-untyped-def]
     photo, art = pair
     with pytest.raises(ValueError, match="content must be an RGB image"):
-        style.stylize(photo[..., 0], art, size=32, steps=1, progress=False)
+        style.stylize(photo[..., :2], art, size=32, steps=1, progress=False)
     with pytest.raises(ValueError, match=r"style\[0\] must hold values in \[0, 1\]"):
         style.stylize(photo, art * 255, size=32, steps=1, progress=False)
     with pytest.raises(ValueError, match="at least one style"):
@@ -223,26 +229,13 @@ def test_bad_images_raise_clear_errors(pair) -> None:  # type: ignore[no-untyped
 # ---------------------------------------------------------------------------------------
 
 
-def test_shuffle_tiles_permutes_whole_tiles() -> None:
-    img = np.random.default_rng(0).random((20, 30, 3)).astype(np.float32)
-    out = style.shuffle_tiles(img, 10, seed=3)
-    assert out.shape == (20, 30, 3)
-    tiles_in = {img[r:r + 10, c:c + 10].tobytes() for r in (0, 10) for c in (0, 10, 20)}
-    tiles_out = {out[r:r + 10, c:c + 10].tobytes() for r in (0, 10) for c in (0, 10, 20)}
-    assert tiles_in == tiles_out and not np.array_equal(img, out)
-    with pytest.raises(ValueError, match="tile"):
-        style.shuffle_tiles(img, 0)
-    with pytest.raises(ValueError, match="fewer than two tiles"):
-        style.shuffle_tiles(img, 25)
-
-
-def test_gram_difference_is_small_for_shuffled_tiles_and_large_for_another_image(pair) -> None:  # type: ignore[no-untyped-def]
+def test_gram_distance_is_small_for_shuffled_tiles_and_large_for_another_image(pair) -> None:  # type: ignore[no-untyped-def]
     photo, art = pair
-    art = style.resize_to(art, 64)
-    shuffled = style.shuffle_tiles(art, 16, seed=0)
+    art = images.resize_to(art, 64)
+    shuffled = images.tile_shuffle(art, 4, seed=0)
     crop = art[: shuffled.shape[0], : shuffled.shape[1]]
-    same = style.gram_difference(crop, shuffled, ["block1_conv1", "block2_conv1"])
-    other = style.gram_difference(crop, style.resize_to(photo, 64)[: crop.shape[0], : crop.shape[1]],
+    same = metrics.gram_distance(crop, shuffled, ["block1_conv1", "block2_conv1"])
+    other = metrics.gram_distance(crop, images.resize_to(photo, 64)[: crop.shape[0], : crop.shape[1]],
                                   ["block1_conv1", "block2_conv1"])
     for layer in same:
         assert same[layer] < 0.5 * other[layer]
@@ -252,10 +245,10 @@ def test_synthesize_texture_matches_the_style_better_than_noise(pair) -> None:  
     _, art = pair
     layers = ("block1_conv1", "block2_conv1")
     tex = style.synthesize_texture(art, size=48, steps=20, style_layers=layers, progress=False)
-    target = style.resize_to(art, 48)
+    target = images.resize_to(art, 48)
     noise = np.clip(0.5 + 0.1 * np.random.default_rng(0).standard_normal(target.shape), 0, 1)
-    d_tex = style.gram_difference(target, tex, layers)
-    d_noise = style.gram_difference(target, noise.astype(np.float32), layers)
+    d_tex = metrics.gram_distance(target, tex, layers)
+    d_noise = metrics.gram_distance(target, noise.astype(np.float32), layers)
     assert all(d_tex[k] < 0.5 * d_noise[k] for k in layers)
 
 
@@ -271,7 +264,7 @@ def test_panel_widgets_have_stable_descriptions_and_run_renders() -> None:
 
     def render(content, art, *, style_weight, size, preserve_color):  # type: ignore[no-untyped-def]
         seen.update(style_weight=style_weight, size=size, preserve_color=preserve_color)
-        return style.resize_to(content, size)
+        return images.resize_to(content, size)
 
     panel = widgets.StylePanel(render, sizes=(48, 64), tradition="japanese")
     found = [panel.tradition.description, panel.work.description, panel.content.description,
@@ -299,7 +292,9 @@ def test_panel_rejects_bad_settings() -> None:
         widgets.StylePanel(lambda c, s, **kw: c, tradition="klingon")
 
 
-def test_style_make_panel_uses_stylize() -> None:
-    panel = style.make_panel(steps=2, sizes=(32,))
+def test_panel_with_stylize_render_runs() -> None:
+    from helpers import widgets
+
+    panel = widgets.StylePanel(widgets.stylize_render(steps=2), sizes=(32,))
     image = panel.run()
     assert max(image.shape[:2]) == 32 and 0 <= image.min() and image.max() <= 1
