@@ -1,16 +1,12 @@
-"""helpers.culture: every metric on synthetic images with known answers, the classifier,
-the tile shuffle, the study's file output and the datasheet."""
+"""helpers.culture: every metric on synthetic images with known answers, style vectors and
+the leave-one-out classifier (with the default and with a classifier passed in)."""
 
 from __future__ import annotations
-
-import csv
-import warnings
 
 import numpy as np
 import pytest
 
-from helpers import culture
-from helpers.data import EthicsNotice
+from helpers import culture, images
 
 
 def flat(colour=(0.5, 0.5, 0.5), size=64) -> np.ndarray:
@@ -120,15 +116,8 @@ def test_image_stats_has_every_statistic() -> None:
     assert all(np.isfinite(v) for v in st.values())
 
 
-def test_ssim_is_one_for_identical_images_and_lower_for_noise() -> None:
-    img = culture.powerlaw_noise((64, 64), seed=0)
-    noisy = np.clip(img + np.random.default_rng(1).normal(0, 0.2, img.shape), 0, 1)
-    assert culture.ssim(img, img) == pytest.approx(1.0)
-    assert culture.ssim(img, noisy) < 0.8
-
-
 @pytest.mark.parametrize("bad, match", [
-    (np.zeros((8, 8)), r"\(H, W, 3\)"),
+    (np.zeros((8, 8, 4)), r"\(H, W, 3\)"),
     (np.full((16, 16, 3), 2.0), r"\[0, 1\]"),
     (np.full((16, 16, 3), np.nan), "NaN"),
     (np.zeros((4, 4, 3)), "too small"),
@@ -143,23 +132,24 @@ def test_bad_arguments_are_refused() -> None:
         culture.empty_space(flat(), threshold=0)
     with pytest.raises(ValueError, match="k must"):
         culture.lab_palette(flat(), k=0)
-    with pytest.raises(ValueError, match="differ in shape"):
-        culture.ssim(flat(size=32), flat(size=64))
+    with pytest.raises(ValueError, match="kind must"):
+        culture.make_classifier("texture")
 
 
 # ---------------------------------------------------------------- shuffle and classifier
 
 
 def test_tile_shuffle_keeps_the_tiles_and_moves_them() -> None:
+    # helpers.images.tile_shuffle is the one lesson 07 uses (it was a copy in culture).
     img = np.random.default_rng(0).random((66, 64, 3))
-    out = culture.tile_shuffle(img, grid=4, seed=3)
+    out = images.tile_shuffle(img, grid=4, seed=3)
     assert out.shape == (64, 64, 3)
     assert not np.array_equal(out, img[:64, :64])
     tiles = lambda a: sorted(a[r:r + 16, c:c + 16].tobytes() for r in range(0, 64, 16) for c in range(0, 64, 16))  # noqa: E731
     assert tiles(out) == tiles(img[:64, :64])
-    assert np.array_equal(out, culture.tile_shuffle(img, grid=4, seed=3))  # seeded
+    assert np.array_equal(out, images.tile_shuffle(img, grid=4, seed=3))  # seeded
     with pytest.raises(ValueError, match="too small"):
-        culture.tile_shuffle(np.zeros((3, 3, 3)), grid=4)
+        images.tile_shuffle(np.zeros((3, 3, 3)), grid=4)
 
 
 def test_chance_levels() -> None:
@@ -209,79 +199,24 @@ def test_confusion_and_per_class_accuracy() -> None:
     assert culture.per_class_accuracy(y, p) == {"a": 0.5, "b": 1.0}
 
 
-# ---------------------------------------------------------------- ethics, study, datasheet
+def test_greyscale_and_uint8_images_are_accepted_like_everywhere_else() -> None:
+    # helpers.images.check_image is the one validator: uint8 is 0-255, greyscale is repeated.
+    rgb = flat((0.2, 0.2, 0.2))
+    assert culture.colourfulness((rgb * 255).astype(np.uint8)) == pytest.approx(0.0, abs=1e-9)
+    assert culture.edge_density(rgb[..., 0]) == culture.edge_density(rgb)
 
 
-def test_load_style_shows_the_ethics_note(catalog) -> None:  # type: ignore[no-untyped-def]
-    thangka = catalog["tibetan__buddha-shakyamuni-as-lord-of-the-munis__mid17c"]
-    with pytest.warns(EthicsNotice, match="living religion"):
-        img = culture.load_style(thangka, max_side=32)
-    assert img.shape[2] == 3
-    plain = catalog["european-postimpressionism__van-gogh-the-starry-night__1889"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        culture.load_style(plain, max_side=32)
+def test_loo_takes_any_scikit_learn_classifier_and_clones_it_per_fold() -> None:
+    from sklearn.neighbors import KNeighborsClassifier
 
-
-def test_study_refuses_to_write_into_data(catalog, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from helpers.data import DATA_DIR
-
-    with pytest.raises(ValueError, match="inside data/"):
-        culture.run_study(catalog, culture.StudySettings(), out_dir=DATA_DIR / "results")
-    with pytest.raises(ValueError, match="not a content photo"):
-        culture.run_study(catalog, culture.StudySettings(photos=("no-such-photo",)), out_dir=tmp_path)
-
-
-def test_small_study_writes_its_tables(catalog, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from helpers.data import Catalog
-
-    def blur(content, style, steps):  # a stand-in stylizer: mixes in the style's mean colour
-        return np.clip(0.5 * content + 0.5 * style.mean(axis=(0, 1)), 0, 1)
-
-    # A small catalog: 4 Chinese and 4 South Asian works (2 of them palette-reduced, one with an
-    # ethics note), one Korean work (too few to classify) and one photo.
-    works = (catalog.by_tradition("chinese")[:4] + catalog.by_tradition("south-asian")[:4]
-             + catalog.by_tradition("korean") + [catalog["content-photo__chelsea-the-cat__skimage"]])
-    small = Catalog(works)
-    settings = culture.StudySettings(max_side=64, transfer_side=48, transfer_steps=1,
-                                     photos=("content-photo__chelsea-the-cat__skimage",),
-                                     transfer_traditions=("chinese", "south-asian"))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        study = culture.run_study(small, settings, out_dir=tmp_path, stylize=blur, progress=False)
-    for name in ("works", "classifier", "shuffle", "transfer", "headline"):
-        assert (tmp_path / f"{name}.csv").is_file()
-    with (tmp_path / "works.csv").open() as fh:
-        rows = list(csv.DictReader(fh))
-    assert len(rows) == len(study.works) == 9
-    assert study.classes == ["chinese", "south-asian"]
-    n_reduced = sum(w.palette_reduced for w in works[:8])
-    assert study.classifier["all"]["n"] == 8
-    assert study.classifier["full-colour"]["n"] == 8 - n_reduced
-    assert set(study.shuffle) == {"chinese", "south-asian", "overall"}
-    assert len(study.transfer) == 2
-    assert all(0 <= r["ssim"] <= 1 and r["content_distance"] >= 0 for r in study.transfer)
-    # The representative work is a full-colour one; a flagged one would have been announced.
-    assert not any(study.style_works[t].palette_reduced for t in study.style_works)
-    used_flagged = [w for w in study.style_works.values() if w.ethics_note]
-    notices = [w for w in caught if issubclass(w.category, EthicsNotice)]
-    assert len(notices) == len(used_flagged)
-
-
-def test_approx_year() -> None:
-    assert culture.approx_year("1256") == 1256
-    assert culture.approx_year("dated 1039 AH / 1630 CE") == 1630
-    assert culture.approx_year("7th-9th century") == 750
-    assert culture.approx_year("generated") is None
-
-
-def test_datasheet_counts_match_the_catalog(catalog) -> None:  # type: ignore[no-untyped-def]
-    sheet = culture.datasheet(catalog)
-    assert sum(r["n"] for r in sheet) == len(catalog)
-    by = {r["tradition"]: r for r in sheet}
-    assert by["chinese"]["n"] == 12 and by["persian"]["n"] == 1
-    assert by["islamic-geometric-generated"]["licence"] == {"generated by a program, CC0": 3}
-    assert sum(r["ethics_flagged"] for r in sheet) == len(culture.flagged(list(catalog)))
-    cats = culture.ethics_categories(catalog)
-    assert "other" not in cats
-    assert sum(len(v) for v in cats.values()) == len(culture.flagged(list(catalog)))
+    # Class "a" is two tight pairs far apart; its centroid lies nearer "b" than its members do.
+    x = np.array([[0.0], [0.1], [10.0], [10.1], [4.0], [4.2], [4.4]])
+    y = np.array(["a", "a", "a", "a", "b", "b", "b"])
+    one_nn = KNeighborsClassifier(1)
+    assert (culture.loo_predict(x, y, classifier=one_nn) == y).all()
+    assert (culture.loo_predict(x, y) != y).any()           # the nearest centroid is fooled
+    assert not hasattr(one_nn, "classes_")                    # the estimator passed in is untouched
+    fitted = culture.fit_classifier(x, y, classifier=one_nn)
+    assert fitted is not one_nn and fitted.predict([[9.0]]).tolist() == ["a"]
+    with pytest.raises(ValueError, match="classifier must be a scikit-learn estimator"):
+        culture.loo_predict(x, y, classifier="1-NN")
