@@ -1,8 +1,8 @@
 """Training at scale: the lessons' training step on TensorFlow's distribution engine, fed from
 any folder of images, checkpointed so that a killed run resumes where it stopped.
 
-Lessons 02, 05 and 06 through their ``train_*`` scripts (``--data``, ``--strategy``,
-``--checkpoint-every``), and the appendix notebook A1. ``docs/scaling.md`` is the user's guide.
+Lesson 02's step, through ``python -m helpers.train_dcgan --data DIR --strategy …
+--checkpoint-every N``, and the appendix notebook A1. ``docs/scaling.md`` is the user's guide.
 
 Four pieces, each usable alone:
 
@@ -479,16 +479,17 @@ class ResumableRun:
                 break
         return done
 
-    def export(self, out: str | Path, parts: Mapping[str, Any], config: Mapping[str, Any], *,
+    def export(self, out: str | Path, parts: Mapping[str, Any], save_config: Mapping[str, Any], *,
                seed: int | None, **fields: Any) -> Path | None:
-        """The course's small ``.npz`` (:func:`helpers.checkpoints.save`) and its record
-        (:func:`helpers.checkpoints.write_record`, with ``sessions`` and ``resumptions``);
-        chief only (returns None elsewhere)."""
+        """The course's small ``.npz`` (:func:`helpers.checkpoints.save` of ``parts`` with
+        ``save_config``) and its record (:func:`helpers.checkpoints.write_record`, with
+        ``sessions`` and ``resumptions``); chief only (returns None elsewhere)."""
         if not self.chief:
             return None
-        out = checkpoints.save(out, parts, config)
+        out = checkpoints.save(out, parts, save_config)
         minutes = sum(s["seconds"] for s in self.sessions) / 60
-        checkpoints.write_record(out, config["kind"], seed=seed, steps=int(self.step.numpy()),
+        fields.setdefault("config", {k: v for k, v in save_config.items() if k != "kind"})
+        checkpoints.write_record(out, save_config["kind"], seed=seed, steps=int(self.step.numpy()),
                                  wall_minutes=minutes, checkpoint_dir=str(self.directory),
                                  sessions=self.sessions, resumptions=len(self.resumptions), **fields)
         return out
