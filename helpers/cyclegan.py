@@ -437,10 +437,11 @@ def save_checkpoint(model: CycleGAN, path: str | Path) -> Path:
                             {"kind": "cyclegan", "build": asdict(model.config)})
 
 
-def load_checkpoint(path: str | Path | None = None
+def load_checkpoint(path: str | Path | None = None, build_generator: GeneratorBuilder | None = None
                     ) -> tuple[keras.Model, keras.Model, CycleGANConfig]:
     """``(G, F, config)`` from a checkpoint saved by :func:`save_checkpoint` (default: the
-    shipped one, :func:`helpers.checkpoints.shipped_path` ``("cyclegan")``).
+    shipped one, :func:`helpers.checkpoints.shipped_path` ``("cyclegan")``). A model trained
+    with its own ``build_generator`` loads with the same builder.
 
     Raises :class:`helpers.checkpoints.CheckpointError` naming the file if it is missing,
     unreadable, made for another network or holds weights of the wrong shapes.
@@ -451,8 +452,9 @@ def load_checkpoint(path: str | Path | None = None
         config = CycleGANConfig(**saved["build"])
     except (KeyError, TypeError, ValueError) as exc:
         raise checkpoints.CheckpointError(f"{path}: its config is not a CycleGANConfig ({exc})") from None
-    G = build_generator(config.gen_filters, config.gen_blocks, "G_photo_to_art", config.upsample)
-    F = build_generator(config.gen_filters, config.gen_blocks, "F_art_to_photo", config.upsample)
+    build = build_generator or functools.partial(_default_generator, upsample=config.upsample)
+    G = build(config.gen_filters, config.gen_blocks, name="G_photo_to_art")
+    F = build(config.gen_filters, config.gen_blocks, name="F_art_to_photo")
     checkpoints.assign({"G": G, "F": F}, arrays, path, "cyclegan")
     return G, F, config
 

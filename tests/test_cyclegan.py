@@ -99,6 +99,19 @@ def test_cyclegan_takes_a_generator_builder() -> None:
         cg.CycleGAN(dataclasses.replace(config, upsample="resize"), build_generator=builder)
 
 
+def test_a_model_with_its_own_builder_loads_with_that_builder(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import functools
+
+    builder = functools.partial(cg.build_generator, upsample="resize")
+    model = cg.CycleGAN(cg.CycleGANConfig(gen_filters=4, gen_blocks=1, disc_filters=4), build_generator=builder)
+    path = cg.save_checkpoint(model, tmp_path / "own.npz")
+    G, _, _ = cg.load_checkpoint(path, build_generator=builder)
+    x = np.zeros((1, 16, 16, 3), np.float32)
+    assert np.allclose(np.asarray(G(x)), np.asarray(model.G(x)), atol=2e-2)
+    with pytest.raises(checkpoints.CheckpointError, match="own.npz: weight G/"):
+        cg.load_checkpoint(path)            # the default (transposed) generator does not fit
+
+
 # ---- losses on tiny fixed tensors -----------------------------------------------------
 
 def test_lsgan_discriminator_loss_values() -> None:
