@@ -1,220 +1,246 @@
-"""Style transfer speed: the TensorFlow tutorial's Adam recipe against the course's ``stylize``.
+"""Style transfer speed, measured as a learner waits for it; one process, one run.
 
-    python bench/style_transfer.py [--size 256] [--adam-steps 1000] [--adam-cap 900]
-                                   [--lbfgs-cap 600] [--big 1024] [--big-steps 60,20,6]
+    python bench/style_transfer.py [--parts 1,2,3,4,5] [--table]
 
-Everything runs in one process on the same image pair, with the same loss (the same layers,
-α = 1e4, β = 1e-2, γ = 30, float32, the content photo as the starting image):
+Content: Prokudin-Gorskii's church across a lake; style: Hokusai's Great Wave. The loss is
+``style.stylize``'s default (relative style loss, α = 1e4, β = 1e9, γ = 30, float32, the photo
+as the starting image). Each line carries the machine's load average (the machine may be shared).
 
-(a) baseline: the TensorFlow tutorial's recipe — Adam (lr 0.02, β1 0.99, ε 0.1), the pixels
-    clipped to [0, 1] after every step — for ``--adam-steps`` steps or until ``--adam-cap``
-    seconds have passed;
-(b) ``helpers.style.stylize`` with its defaults (L-BFGS), single-scale, and with
-    ``scales=2`` (``--coarse-steps`` iterations at half size, then full size), each stopped as
-    soon as it reaches the loss (a) reached, or after ``--lbfgs-cap`` seconds.
+1. Equal wall-clock budgets (15 s, 60 s) at 256 px: the loss ``stylize`` (L-BFGS) reaches
+   against the TensorFlow tutorial's Adam recipe (lr 0.02, β1 0.99, ε 0.1, pixels clipped to
+   [0, 1]) on the same loss: ``budget ratio at 15 s: …`` (target ≤ 0.4).
+2. Seconds to a visibly stylised 512 px image: the first snapshot (every 5 iterations) whose
+   normalised Gram distance to the Great Wave is ≥ 70 % below the photo's (target ≤ 60 s);
+   single scale and coarse to fine (``scales=2``).
+3. 1024 px, coarse to fine (``scales=3``, the coarse results as warm starts), with the same
+   reduction measured at the end (target ≤ 3 min).
+4. The VGG16 forward + backward pass's GFLOP/s against the forward pass's (target ≥ 70 %),
+   from ``bench/vgg16_speed.py``.
+5. The feed-forward path: lesson 06's AdaIN network (shipped decoder) at 512 px (target ≤ 1 s).
 
-Also printed: both optimisers' losses after the same number of iterations (30 and 100); where
-(b) does not reach (a)'s loss in time, how long (a) needed to reach the loss (b) did reach.
-
-Printed: the loss (a) reaches and its time; the time (b) needs to reach it; their ratio; the
-VGG16 pass's achieved GFLOP/s against a measured float32 matmul peak; the time of a 1024 px
-stylisation (multi-scale). Timings depend on the machine's load, printed with them.
+``--table`` instead writes ``bench/style_norm_table.csv`` (lesson 04 shows it): for every style
+work in the catalog, the reduction of the normalised Gram distance after ``--table-steps``
+L-BFGS iterations at ``--table-size`` px with the raw loss (the tutorial's, β = 1e-2) and with
+the relative loss (the default), and the content distance of each result.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import platform
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from vgg16_speed import load_avg, print_gradient_report  # noqa: E402
+
 CONTENT_ID = "content-photo__prokudin-gorskii-church-across-a-lake__c1910"
 STYLE_ID = "japanese-ukiyoe__hokusai-great-wave-off-kanagawa__c1831"
+TABLE_PATH = Path(__file__).resolve().parent / "style_norm_table.csv"
 
 
-def load_avg() -> str:
-    try:
-        return " ".join(f"{v:.1f}" for v in os.getloadavg())
-    except OSError:
-        return "unknown"
+def reduction(images_: list[np.ndarray], photo: np.ndarray, art: np.ndarray) -> list[float]:
+    """1 − d(image) / d(photo): the share of the photo's Gram distance to ``art`` removed."""
+    from helpers import images, metrics
+
+    size = max(photo.shape[:2])
+    ref = metrics.tradition_grams([images.resize_to(art, size)])
+    d0 = metrics.style_distance([photo], ref)[0]
+    return [1.0 - d / d0 for d in metrics.style_distance(images_, ref)]
 
 
-def vgg_flops(h: int, w: int, deepest: str) -> float:
-    """Multiply-adds ×2 of the VGG16 convolutions up to ``deepest`` for one h×w image."""
-    from helpers import features
-
-    flops, cin = 0.0, 3
-    for name, cout in features.VGG16_LAYOUT:
-        if name == "pool":
-            h, w = h // 2, w // 2
-            continue
-        flops += 2.0 * h * w * 9 * cin * cout
-        cin = cout
-        if name == deepest:
-            break
-    return flops
-
-
-def matmul_peak(n: int = 2048, repeats: int = 10) -> float:
-    """Float32 GFLOP/s of a large matmul (best of ``repeats``)."""
-    import tensorflow as tf
-
-    a = tf.random.stateless_normal((n, n), seed=(1, 2))
-    b = tf.random.stateless_normal((n, n), seed=(3, 4))
-    mm = tf.function(lambda x, y: tf.reduce_sum(tf.matmul(x, y)))
-    mm(a, b).numpy()
-    best = float("inf")
-    for _ in range(repeats):
-        t = time.perf_counter()
-        mm(a, b).numpy()
-        best = min(best, time.perf_counter() - t)
-    return 2.0 * n**3 / best / 1e9
-
-
-def adam_baseline(loss, x0: np.ndarray, steps: int, cap: float):  # type: ignore[no-untyped-def]
-    """The tutorial's loop, written out: returns (final image, steps done, seconds)."""
+def adam_recipe(loss, x0: np.ndarray, seconds: float) -> list[tuple[float, float]]:  # type: ignore[no-untyped-def]
+    """The tutorial's loop for ``seconds``: history of (seconds, loss of the iterate)."""
     import keras
     import tensorflow as tf
 
     image = tf.Variable(x0[None])
     opt = keras.optimizers.Adam(learning_rate=0.02, beta_1=0.99, epsilon=1e-1)
-    start = time.perf_counter()
-    done = 0
-    history = []  # (seconds, loss of the iterate before the step)
-    for done in range(1, steps + 1):
+    start, history = time.perf_counter(), []
+    while time.perf_counter() - start < seconds:
         value, grad, _ = loss.value_and_grad(tf.convert_to_tensor(image))
-        history.append((time.perf_counter() - start, float(value)))
+        history.append((time.perf_counter() - start, float(value)))  # the iterate before the step
         opt.apply_gradients([(grad, image)])
         image.assign(tf.clip_by_value(image, 0.0, 1.0))
-        if done % 100 == 0:
-            print(f"  adam step {done}: {time.perf_counter() - start:.0f} s, loss {float(value):.4g}",
-                  flush=True)
-        if time.perf_counter() - start > cap:
-            break
-    return image.numpy()[0], done, time.perf_counter() - start, history
+    return history
+
+
+def at(history: list[tuple[float, float]], t: float) -> float:
+    """The lowest loss reached by time ``t``."""
+    return min((v for s, v in history if s <= t), default=float("nan"))
+
+
+def part1(photo: np.ndarray, art: np.ndarray, budgets: tuple[float, ...]) -> None:
+    import tensorflow as tf
+
+    from helpers import images, style
+
+    c, s = images.resize_to(photo, 256), images.resize_to(art, 256)
+    loss = style.StyleTransferLoss(c, s)
+    loss.value_and_grad(tf.constant(c[None]))  # trace once, outside the timings
+    adam = adam_recipe(loss, c, max(budgets))
+    r = style.run_style_transfer(c, s, size=256, steps=100000, max_seconds=max(budgets),
+                                 progress=False)
+    lbfgs = [(t, v) for t, _, v in r.history]
+    print(f"[1] 256 px, same loss, start {loss(c)['total']:.4g}: tutorial Adam {len(adam)} steps, "
+          f"stylize {len(lbfgs)} L-BFGS iterations ({r.evaluations} evaluations) in "
+          f"{max(budgets):.0f} s [load {load_avg()}]")
+    for b in budgets:
+        a, l_ = at(adam, b), at(lbfgs, b)
+        print(f"budget ratio at {b:.0f} s: {l_ / a:.2f} (stylize {l_:.4g} vs tutorial Adam {a:.4g}; "
+              f"target ≤ 0.4) [load {load_avg()}]", flush=True)
+    reached = next((t for t, v in adam if v <= at(lbfgs, 15)), None)
+    print(f"    Adam needed {'more than ' + format(max(budgets), '.0f') if reached is None else format(reached, '.1f')}"
+          f" s to reach stylize's 15 s loss")
+
+
+def snapshots_run(photo, art, size, **kw):  # type: ignore[no-untyped-def]
+    from helpers import style
+
+    shots, start = [], time.perf_counter()
+    r = style.run_style_transfer(
+        photo, art, size=size, progress=False, callback_every=5,
+        callback=lambda i, img, v: shots.append((time.perf_counter() - start, i, img)), **kw)
+    return r, shots
+
+
+def part2(photo: np.ndarray, art: np.ndarray, cap: float) -> None:
+    from helpers import images
+
+    c = images.resize_to(photo, 512)
+    for label, kw in (("single scale", {"steps": 100}),
+                      ("scales=2 (60 iterations at 256 px, then 512 px)",
+                       {"steps": [60, 40], "scales": 2})):
+        r, shots = snapshots_run(photo, art, 512, max_seconds=cap, **kw)
+        final = [(t, i, img) for t, i, img in shots if img.shape == c.shape]
+        reds = reduction([img for _, _, img in final], c, art)
+        hit = next(((t, i, red) for (t, i, _), red in zip(final, reds) if red >= 0.7), None)
+        if hit is None:
+            print(f"[2] 512 px {label}: NOT at 70 % within {r.seconds:.0f} s (best "
+                  f"{max(reds, default=0):.0%}) (target ≤ 60 s) [load {load_avg()}]", flush=True)
+        else:
+            print(f"[2] 512 px {label}: ≥ 70 % reduction ({hit[2]:.0%}) after {hit[0]:.0f} s "
+                  f"(iteration {hit[1]}) (target ≤ 60 s) [load {load_avg()}]", flush=True)
+
+
+def part3(photo: np.ndarray, art: np.ndarray, steps: list[int], cap: float) -> None:
+    from helpers import images, style
+
+    r = style.run_style_transfer(photo, art, size=1024, steps=steps, scales=len(steps),
+                                 max_seconds=cap, progress=False)
+    red = reduction([r.image], images.resize_to(photo, 1024), art)[0]
+    print(f"[3] 1024 px coarse to fine ({steps} iterations from 256 px up): {r.seconds:.0f} s, "
+          f"reduction {red:.0%} (target ≤ 180 s at ≥ 70 %) [load {load_avg()}]", flush=True)
+    print(f"    (the course's photos are at most {max(photo.shape[:2])} px: the 1024 px content is "
+          "an upsampled photo)")
+
+
+def part5(photo: np.ndarray, art: np.ndarray) -> None:
+    from helpers import adain, images
+
+    stylizer = adain.Stylizer(adain.load_decoder())
+    c = adain.crop8(images.resize_to(photo, 512))
+    s = images.resize_to(art, 512)
+    stylizer.stylize(c, s)  # trace
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        out = stylizer.stylize(c, s)
+        best = min(best, time.perf_counter() - t)
+    red = reduction([out], c, art)[0]
+    print(f"[5] feed-forward AdaIN (shipped decoder) at {c.shape[1]}×{c.shape[0]} px: {best:.2f} s "
+          f"per image (target ≤ 1 s); Gram-distance reduction {red:.0%} [load {load_avg()}]")
+
+
+def table(size: int, steps: int, shard: str = "0/1") -> None:
+    """Measure the works whose index is k mod n (``shard`` "k/n"); shards merge into one file."""
+    from helpers import data, images, metrics, style
+
+    k, n = (int(v) for v in shard.split("/"))
+    path = TABLE_PATH if n == 1 else TABLE_PATH.with_suffix(f".{k}of{n}.csv")
+
+    cat = data.load_catalog()
+    photo = images.resize_to(cat[CONTENT_ID].load(max_side=512), size)
+    header = (f"# python bench/style_transfer.py --table --table-size {size} --table-steps {steps}; "
+              f"photo {CONTENT_ID}; reduction = 1 - d(result)/d(photo), d = "
+              "helpers.metrics.style_distance; content = helpers.metrics.content_distance\n")
+    rows = []
+    for p in [TABLE_PATH, path] + sorted(TABLE_PATH.parent.glob(TABLE_PATH.stem + ".*of*.csv")):
+        if p.exists() and p.read_text().startswith(header):  # resume, or merge the shards
+            rows += [r for r in csv.DictReader(p.read_text().splitlines()[1:])
+                     if r["id"] not in {q["id"] for q in rows}]
+    done = {r["id"] for r in rows}
+    for i, art in enumerate(cat.styles()):
+        if art.id in done or i % n != k:
+            continue
+        s = art.load(max_side=512)
+        ref = metrics.tradition_grams([images.resize_to(s, size)])
+        d0 = metrics.style_distance([photo], ref)[0]
+        row = {"id": art.id, "tradition": art.tradition_group, "photo_distance": f"{d0:.4f}"}
+        for norm in ("raw", "relative"):
+            out = style.stylize(photo, s, size=size, steps=steps, style_norm=norm, progress=False)
+            row[f"{norm}_reduction"] = f"{1 - metrics.style_distance([out], ref)[0] / d0:.4f}"
+            row[f"{norm}_content"] = f"{metrics.content_distance(out, photo):.4f}"
+        rows.append(row)
+        print(row, flush=True)
+        with path.open("w", newline="") as fh:  # after every work, so a run can resume
+            fh.write(header)
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    rows.sort(key=lambda r: [a.id for a in cat.styles()].index(r["id"]))
+    with path.open("w", newline="") as fh:
+        fh.write(header)
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {path} ({len(rows)} works)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--adam-steps", type=int, default=1000)
-    parser.add_argument("--adam-cap", type=float, default=900.0, help="seconds")
-    parser.add_argument("--lbfgs-steps", type=int, default=1000)
-    parser.add_argument("--lbfgs-cap", type=float, default=600.0, help="seconds, per run")
-    parser.add_argument("--coarse-steps", type=int, default=50,
-                        help="L-BFGS iterations at half size before the full-size run (scales=2)")
-    parser.add_argument("--big", type=int, default=1024, help="0 skips the large stylisation")
-    parser.add_argument("--big-steps", default="60,20,6", help="L-BFGS iterations per scale")
+    parser.add_argument("--parts", default="1,2,3,4,5")
+    parser.add_argument("--budgets", default="15,60", help="seconds, part 1")
+    parser.add_argument("--cap512", type=float, default=150.0, help="seconds per run, part 2")
+    parser.add_argument("--big-steps", default="60,20,8", help="iterations per scale, part 3")
+    parser.add_argument("--cap1024", type=float, default=240.0, help="seconds, part 3")
+    parser.add_argument("--table", action="store_true", help="write the per-work table instead")
+    parser.add_argument("--table-size", type=int, default=64)
+    parser.add_argument("--table-steps", type=int, default=25)
+    parser.add_argument("--shard", default="0/1", help="k/n: only every n-th work, from the k-th")
     args = parser.parse_args()
 
     import tensorflow as tf
 
-    from helpers import data, features, images, runtime, style
+    from helpers import data, runtime
 
     cfg = runtime.setup(seed=0)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"TF {tf.__version__}, {cfg}")
-    print(f"load average at start: {load_avg()}")
+          f"TF {tf.__version__}, {cfg}; load average at start: {load_avg()}")
+    if args.table:
+        table(args.table_size, args.table_steps, args.shard)
+        return
     cat = data.load_catalog()
-    content_art, style_art = cat[CONTENT_ID], cat[STYLE_ID]
-    print(f"content: {content_art.caption}\nstyle:   {style_art.caption}")
-    content_full, style_full = content_art.load(), style_art.load()
-    content = images.resize_to(content_full, args.size)
-    art = images.resize_to(style_full, args.size)
-    loss = style.StyleTransferLoss(content, art)  # the tutorial's weights are the defaults
-    x0 = content.copy()
-    loss.value_and_grad(tf.constant(x0[None]))  # trace once, outside the timings
-    print(f"image {content.shape[1]}×{content.shape[0]} px; layers: style {loss.style_layers}, "
-          f"content {loss.content_layer}; weights α={float(loss.weights[0]):g} "
-          f"β={float(loss.weights[1]):g} γ={float(loss.weights[2]):g}; float32")
-    print(f"start loss: {loss(x0)['total']:.4g}")
-
-    # (a) baseline
-    img_a, steps_a, t_a, hist_a = adam_baseline(loss, x0, args.adam_steps, args.adam_cap)
-    target = loss(img_a)["total"]
-    capped = " (stopped by the time cap)" if steps_a < args.adam_steps else ""
-    print(f"(a) tutorial Adam: {steps_a} steps in {t_a:.1f} s{capped} → loss {target:.4g} "
-          f"[load {load_avg()}]", flush=True)
-    if target >= loss(x0)["total"]:
-        print("    warning: (a) ended above the starting loss (Adam with β1 = 0.99 overshoots for its "
-              "first ~100 steps); the ratio below says little — give it more steps or time")
-
-    # (b) the course's stylize, stopped when it reaches the baseline's loss
-    results = {}
-    for label, steps in (("stylize default (L-BFGS, 1 scale)", [args.lbfgs_steps]),
-                         (f"stylize scales=2 (L-BFGS, {args.coarse_steps} iterations at half size "
-                          "first)", [args.coarse_steps, args.lbfgs_steps])):
-        scales = len(steps)
-        r = style.run_style_transfer(content_full, style_full, size=args.size,
-                                     steps=steps, scales=scales, progress=False,
-                                     stop_at_loss=target, time_limit=args.lbfgs_cap)
-        final = [(t, v) for t, k, v in r.history if k == scales - 1]
-        if scales > 1 and final:
-            print(f"    first iterate at full size (the upsampled coarse result): loss {final[0][1]:.4g} "
-                  f"after {final[0][0]:.1f} s")
-        if scales == 1:
-            for n in (30, 100):  # equal numbers of gradient evaluations (≈ iterations here)
-                if len(final) >= n and len(hist_a) >= n:
-                    print(f"    after {n} iterations: L-BFGS {final[n - 1][1]:.4g}, tutorial Adam "
-                          f"{hist_a[n - 1][1]:.4g} ({hist_a[n - 1][1] / final[n - 1][1]:.1f}× higher)")
-        reached = next((t for t, v in final if v <= target), None)
-        end_loss = loss(r.image)["total"]
-        if reached is None:
-            print(f"(b) {label}: did NOT reach {target:.4g} in {r.seconds:.1f} s "
-                  f"({r.evaluations} evaluations); its loss {end_loss:.4g}, so it is less than "
-                  f"{t_a / r.seconds:.1f}× sooner than (a) [load {load_avg()}]")
-            t_equal = next((t for t, v in hist_a if v <= end_loss), None)
-            if t_equal is not None:
-                print(f"    (a) needed {t_equal:.1f} s to reach that loss ({end_loss:.4g}): (b) got "
-                      f"there {t_equal / r.seconds:.2f}× sooner")
-        else:
-            print(f"(b) {label}: reached {target:.4g} after {reached:.1f} s "
-                  f"({r.evaluations} evaluations; loss {end_loss:.4g}) → {t_a / reached:.1f}× "
-                  f"sooner than (a) [load {load_avg()}]", flush=True)
-        results[label] = reached
-
-    # GFLOP/s of the VGG pass against a matmul peak
-    deepest = max((features.LAYERS.index(n) for n in loss.style_layers + (loss.content_layer,)))
-    deepest_name = features.LAYERS[deepest]
-    extractor = features.get_extractor(tuple(n for n in features.LAYERS
-                                             if n in set(loss.style_layers) | {loss.content_layer}))
-    batch = tf.constant(x0[None])
-    extractor(batch)
-    t = time.perf_counter()
-    for _ in range(5):
-        out = extractor(batch)
-        _ = [v.numpy() for v in out.values()]
-    fwd = (time.perf_counter() - t) / 5
-    t = time.perf_counter()
-    for _ in range(5):
-        loss.value_and_grad(batch)[1].numpy()
-    fwd_bwd = (time.perf_counter() - t) / 5
-    flops = vgg_flops(content.shape[0], content.shape[1], deepest_name)
-    peak = matmul_peak()
-    print(f"VGG16 to {deepest_name} at {content.shape[1]}×{content.shape[0]}: "
-          f"{flops / 1e9:.1f} GFLOP forward; forward {fwd:.3f} s = {flops / fwd / 1e9:.0f} GFLOP/s; "
-          f"forward+backward {fwd_bwd:.3f} s = {2 * flops / fwd_bwd / 1e9:.0f} GFLOP/s "
-          f"(backward to the input counted as 1× forward)")
-    print(f"matmul peak (float32, 2048²): {peak:.0f} GFLOP/s → VGG forward at "
-          f"{100 * flops / fwd / 1e9 / peak:.0f}% of it [load {load_avg()}]", flush=True)
-
-    # a large stylisation, coarse to fine
-    if args.big:
-        steps = [int(s) for s in args.big_steps.split(",")]
-        t = time.perf_counter()
-        r = style.run_style_transfer(content_full, style_full, size=args.big, steps=steps,
-                                     scales=len(steps), progress=False)
-        seconds = time.perf_counter() - t
-        h, w = r.image.shape[:2]
-        print(f"{w}×{h} px stylisation (scales {len(steps)}, L-BFGS iterations {steps} from "
-              f"{args.big // 2 ** (len(steps) - 1)} px up; {r.evaluations} evaluations): "
-              f"{seconds:.0f} s = {seconds / 60:.1f} min (target ≤ 3 min) [load {load_avg()}]")
-        print(f"  note: the course's images are at most {max(content_full.shape[:2])} px, "
-              f"so the {args.big} px content is an upsampled photo")
-    print(f"load average at end: {load_avg()}")
+    photo, art = cat[CONTENT_ID].load(), cat[STYLE_ID].load()
+    parts = {int(p) for p in args.parts.split(",")}
+    start = time.perf_counter()
+    if 1 in parts:
+        part1(photo, art, tuple(float(b) for b in args.budgets.split(",")))
+    if 2 in parts:
+        part2(photo, art, args.cap512)
+    if 3 in parts:
+        part3(photo, art, [int(s) for s in args.big_steps.split(",")], args.cap1024)
+    if 4 in parts:
+        print_gradient_report(256, 3)
+    if 5 in parts:
+        part5(photo, art)
+    print(f"total {time.perf_counter() - start:.0f} s; load average at end: {load_avg()}")
 
 
 if __name__ == "__main__":

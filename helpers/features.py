@@ -1,5 +1,8 @@
 """VGG16 features from the course's own copy of the ImageNet weights.
 
+Lessons 00, 03 and 06 (and, through helpers.style, helpers.metrics and helpers.culture,
+lessons 02, 04, 05 and 07).
+
 The weights (``data/weights/vgg16_to_conv5_1_fp16.npz``, VGG authors, CC BY 4.0) hold the
 11 convolution layers up to ``block5_conv1``; nothing is downloaded.
 
@@ -20,6 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from .data import DATA_DIR
+
+__all__ = [
+    "WEIGHTS_PATH", "WEIGHTS_SHA256", "VGG16_LAYOUT", "LAYERS", "STYLE_LAYERS", "CONTENT_LAYER",
+    "CAFFE_MEAN_BGR", "WeightsError", "sha256_of", "load_vgg16_weights", "preprocess_caffe",
+    "deprocess_caffe", "build_vgg16", "FeatureExtractor", "get_extractor",
+]
 
 WEIGHTS_PATH: Path = DATA_DIR / "weights" / "vgg16_to_conv5_1_fp16.npz"
 WEIGHTS_SHA256 = "95b54218ed675ceec9f045520bd82152923bf95225c3cbb9d7eb5f230aa7156e"

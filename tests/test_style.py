@@ -83,15 +83,19 @@ def test_style_part_matches_a_direct_computation() -> None:
     content, art, x = _tiny(0), _tiny(1), _tiny(2)
     layers = ("block1_conv1", "block2_conv1")
     loss = style.StyleTransferLoss(content, art, style_layers=layers,
-                                   style_layer_weights=[0.3, 0.7])
+                                   style_layer_weights=[0.3, 0.7], style_norm="raw")
+    relative = style.StyleTransferLoss(content, art, style_layers=layers,
+                                       style_layer_weights=[0.3, 0.7])
     vgg = features.FeatureExtractor(layers)
     fa, fx = vgg.numpy(art), vgg.numpy(x)
-    expected = 0.0
+    expected = expected_rel = 0.0
     for w, name in zip([0.3, 0.7], layers):
         ga = np.einsum("nhwc,nhwd->ncd", fa[name], fa[name]) / np.prod(fa[name].shape[1:3])
         gx = np.einsum("nhwc,nhwd->ncd", fx[name], fx[name]) / np.prod(fx[name].shape[1:3])
         expected += w * np.mean((ga - gx) ** 2)
+        expected_rel += w * np.mean((ga - gx) ** 2) / np.mean(ga ** 2)
     assert loss(x)["style"] == pytest.approx(expected, rel=1e-3)
+    assert relative(x)["style"] == pytest.approx(expected_rel, rel=1e-3)
 
 
 def test_blend_averages_the_gram_targets() -> None:
@@ -140,6 +144,44 @@ def test_stylize_lowers_the_total_loss(pair) -> None:  # type: ignore[no-untyped
     assert result.history[-1][2] <= result.history[0][2]
 
 
+@pytest.mark.parametrize("work", [
+    "japanese-ukiyoe__hokusai-great-wave-off-kanagawa__c1831",
+    "chinese-ink-landscape__fan-kuan-travelers-among-mountains-and-streams__c1000",
+])
+def test_default_settings_move_the_style_statistics_for_different_traditions(pair, work) -> None:  # type: ignore[no-untyped-def]
+    # issue #14: with the default (relative) style loss, a pale ink landscape is stylised as
+    # strongly as a saturated print; measured with the course's normalised Gram distance
+    from helpers import data
+
+    photo, _ = pair
+    art = data.load_catalog()[work].load(max_side=128)
+    out = style.stylize(photo, art, size=64, progress=False)    # every other setting default
+    content = images.resize_to(photo, 64)
+    ref = metrics.tradition_grams([images.resize_to(art, 64)])
+    before, after = metrics.style_distance([content, out], ref)
+    assert after < 0.4 * before, (work, before, after)
+    assert metrics.content_distance(out, content) < 0.9         # the photo is still there
+
+
+def test_stylize_accepts_uint8_images(pair) -> None:  # type: ignore[no-untyped-def]
+    photo, art = pair
+    as_uint8 = [(np.asarray(x) * 255).round().astype(np.uint8) for x in (photo, art)]
+    a = style.stylize(*as_uint8, size=32, steps=3, progress=False)
+    b = style.stylize(*(x.astype(np.float32) / 255 for x in as_uint8), size=32, steps=3,
+                      progress=False)
+    assert a.dtype == np.float32 and np.allclose(a, b, atol=1e-5)
+
+
+def test_a_result_too_thin_for_vgg_is_a_clear_error() -> None:
+    strip = np.full((30, 3000, 3), 0.5, np.float32)   # at 256 px: 3 px tall
+    with pytest.raises(ValueError, match=r"size 256 px would give a 3×256 px image .* ≥ 16 px"):
+        style.stylize(strip, strip, size=256, steps=1, progress=False)
+    with pytest.raises(ValueError, match="with 2 scales"):
+        style.stylize(np.full((40, 60, 3), 0.5, np.float32), strip, size=40, scales=2, progress=False)
+    with pytest.raises(ValueError, match=r"style\[0\] is too small: 1×64 px"):   # the style, resized
+        style.stylize(np.full((64, 64, 3), 0.5, np.float32), strip, size=64, steps=1, progress=False)
+
+
 def test_stylize_is_deterministic(pair) -> None:  # type: ignore[no-untyped-def]
     photo, art = pair
     a = style.stylize(photo, art, size=32, steps=5, progress=False)
@@ -158,7 +200,7 @@ def test_adam_and_multiscale_run(pair) -> None:  # type: ignore[no-untyped-def]
 
 def test_luminance_mode_keeps_the_content_chrominance(pair) -> None:  # type: ignore[no-untyped-def]
     photo, art = pair
-    kw = {"size": 64, "steps": 10, "style_weight": 1.0, "progress": False}
+    kw = {"size": 64, "steps": 10, "progress": False}
     out = style.stylize(photo, art, preserve_color="luminance", **kw)
     content = images.resize_to(photo, 64)
     iq_out = images.rgb_to_yiq(out)[..., 1:]
@@ -279,7 +321,8 @@ def test_panel_widgets_have_stable_descriptions_and_run_renders() -> None:
     panel.run_button.click()          # what a browser click does
     assert panel.runs == 1 and panel.last_image is not None
     assert max(panel.last_image.shape[:2]) == 64
-    assert seen == {"style_weight": pytest.approx(1e-2), "size": 64, "preserve_color": True}
+    assert seen == {"style_weight": pytest.approx(style.DEFAULT_STYLE_WEIGHTS["relative"]),
+                    "size": 64, "preserve_color": True}
     assert "Done" in panel.status.value
 
 
