@@ -270,3 +270,18 @@ def test_a_run_killed_after_its_first_checkpoint_resumes_without_losing_or_repea
         np.testing.assert_allclose(b, a, atol=1e-6)  # as if never interrupted
     record = json.loads((tmp_path / "g.json").read_text())
     assert record["steps"] == steps and record["resumptions"] == 1 and len(record["sessions"]) == 2
+
+
+def test_train_dcgan_takes_a_folder_checkpoints_and_resumes(folder: Path, tmp_path: Path) -> None:
+    from helpers import checkpoints, gan, train_dcgan
+
+    args = ["--data", str(folder), "--batch", "4", "--width", "8", "--checkpoint-every", "2",
+            "--out", str(tmp_path / "g.npz")]
+    assert train_dcgan.main(["--steps", "3", *args]) == 0
+    assert train_dcgan.main(["--steps", "5", *args]) == 0  # the same run, asked for more: it resumes
+    record = checkpoints.read_record(tmp_path / "g.npz")
+    assert record["steps"] == 5 and record["resumptions"] == 1
+    assert [(s["from_step"], s["to_step"]) for s in record["sessions"]] == [(0, 3), (3, 5)]
+    assert gan.load_generator(tmp_path / "g.npz").output_shape == (None, 32, 32, 3)
+    with pytest.raises(SystemExit):  # a folder run must not overwrite the shipped checkpoint
+        train_dcgan.parse_args(["--data", str(folder)])
