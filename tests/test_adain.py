@@ -186,3 +186,19 @@ def test_reconstruction_stage_runs_within_its_budget() -> None:
 def test_shipped_decoder_has_the_default_widths() -> None:
     assert tuple(checkpoints.read(checkpoints.shipped_path("adain"), "adain")[1]["build"]["widths"]) \
         == adain.DECODER_WIDTHS
+
+
+def test_decoder_output_can_warm_start_the_optimiser() -> None:
+    """Lesson 06's "decoder + L-BFGS" path: style.stylize(init=...) starts from that image."""
+    from helpers import style
+
+    rng = np.random.default_rng(3)
+    photo, art = np.full((32, 48, 3), 0.2, np.float32), rng.random((40, 40, 3)).astype(np.float32)
+    start = rng.random((16, 24, 3)).astype(np.float32)          # another size: resized to the output's
+    # with every weight 0 the gradient is 0, so L-BFGS returns its starting point unchanged
+    out = style.stylize(photo, art, size=48, steps=1, init=start, content_weight=0.0, style_weight=0.0,
+                        tv_weight=0.0, progress=False)
+    assert out.shape == photo.shape
+    assert abs(float(out.mean()) - float(start.mean())) < 0.02 and abs(float(out.mean()) - 0.2) > 0.1
+    with pytest.raises(ValueError, match="init"):
+        style.stylize(photo, art, size=48, steps=1, init=np.full((8, 8, 3), 2.0), progress=False)
