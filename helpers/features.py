@@ -93,7 +93,7 @@ def preprocess_caffe(images):  # type: ignore[no-untyped-def]
 
     Works on NumPy arrays and TensorFlow tensors of shape (..., 3).
 
-    >>> preprocess_caffe(np.ones((1, 1, 3), np.float32)).round(3).tolist()
+    >>> np.round(preprocess_caffe(np.ones((1, 1, 3), np.float32)).astype(float), 3).tolist()
     [[[151.061, 138.221, 131.32]]]
     """
     bgr = images[..., ::-1] * 255.0

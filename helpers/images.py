@@ -1,6 +1,6 @@
 """Image utilities every lesson shares: checking, resizing, value ranges, crops, tiles, colour.
 
-Lessons 02–09 (each function has one home here; the lessons' modules import it).
+Lessons 02–08 (each function has one home here; the lessons' modules import it).
 NumPy in and out; TensorFlow is imported only inside :func:`resize_to` / :func:`resize_exact`.
 
     >>> import numpy as np

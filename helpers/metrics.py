@@ -1,6 +1,6 @@
 """How the course measures images: one name per measure, each defined once.
 
-Lessons 02, 04, 05, 06, 07 and 09. Every function takes RGB images in [0, 1] (uint8 accepted
+Lessons 02, 04, 05, 06 and 07. Every function takes RGB images in [0, 1] (uint8 accepted
 where an image is taken) or feature vectors, and returns plain floats or NumPy arrays.
 
 - Generated samples against real ones (lessons 02, 06): :func:`vgg_embedding`, :func:`kid`,
