@@ -115,7 +115,9 @@ def colour_transfer(content, style, *, style_weight, size, preserve_color):
     c = content[::step, ::step].astype(np.float32)
     s = style.reshape(-1, 3).astype(np.float32)
     out = (c - c.mean((0, 1))) / (c.std((0, 1)) + 1e-6) * s.std(0) + s.mean(0)
-    return np.clip(out, 0.0, 1.0)
+    # Like the real thing, the style weight decides how far the photo moves (a new image per weight).
+    share = float(np.clip(np.log10(style_weight) / 12.0, 0.0, 1.0))
+    return np.clip(share * out + (1.0 - share) * c, 0.0, 1.0)
 
 
 panel = widgets.StylePanel(colour_transfer, sizes=(64, 96))
