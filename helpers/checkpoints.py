@@ -39,7 +39,7 @@ from .data import DATA_DIR
 __all__ = [
     "CHECKPOINT_DIR", "SHIPPED", "CheckpointError", "shipped_path", "record_path",
     "train_command", "save", "read", "assign", "load_into", "fingerprint",
-    "write_record", "read_record", "training_runs",
+    "write_record", "read_record", "training_runs", "display_command",
 ]
 
 CHECKPOINT_DIR: Path = DATA_DIR / "checkpoints"
@@ -252,3 +252,26 @@ def training_runs(record: Mapping[str, Any]) -> list[dict]:
                      "load_average": r.get("load_average"), "stages": r.get("stages", {})})
         r = r.get("continued_from")
     return runs[::-1]
+
+
+def display_command(command: str) -> str:
+    """A record's command as a learner should read it: no machine-specific paths.
+
+    ``--out PATH`` is dropped (the default writes the shipped file) and ``--init PATH``
+    names what it was: the checkpoint of the run before.
+
+    >>> print(display_command("python -m helpers.train_adain --init /tmp/a/s1.npz --minutes 30 --out /tmp/a/d.npz"))
+    python -m helpers.train_adain --init <the previous run's checkpoint> --minutes 30
+    """
+    words, out, skip = command.split(), [], False
+    for i, word in enumerate(words):
+        if skip:
+            skip = False
+            continue
+        if word == "--out":
+            skip = True
+            continue
+        if i > 0 and words[i - 1] == "--init":
+            word = "<the previous run's checkpoint>"
+        out.append(word)
+    return " ".join(out)
