@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import re
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
@@ -155,7 +156,13 @@ class Artwork:
 
     Every provenance column of the catalog is kept as a field of the same name; ``folder``
     (not a column) is where the file lies: ``data/art`` for the catalog, ``data/photos`` for
-    :func:`load_photos`.
+    :func:`load_photos`. ``group`` is the artist or series a row belongs to (for grouped
+    cross-validation: leave one group out); the sections of one long handscroll share it, and
+    so does each of them count as one *work* (:attr:`work_title`).
+
+    >>> sec = load_catalog()["chinese-ink-landscape__mi-youren-cloudy-mountains-section-2__12c"]
+    >>> sec.title, sec.work_title, sec.group
+    ('Cloudy Mountains (Yunshan tu), section 2', 'Cloudy Mountains (Yunshan tu)', 'mi-youren')
     """
 
     file: str
@@ -172,6 +179,7 @@ class Artwork:
     confidence: str
     notes: str
     ethics_note: str
+    group: str
     folder: Path = field(default=ART_DIR, repr=False, metadata={"column": False})
 
     @property
@@ -185,8 +193,17 @@ class Artwork:
 
     @property
     def palette_reduced(self) -> bool:
-        """True for scans reduced to a small palette: their colour statistics are not faithful."""
+        """True for scans reduced to a small palette: their colour statistics are not faithful.
+
+        The catalog's one such row (a v1 image kept for display in lesson 08) stays out of
+        every statistic and training set."""
         return "16-colour" in self.notes
+
+    @property
+    def work_title(self) -> str:
+        """The title without a ", section k …" suffix: the sections of one handscroll are
+        one work. Count works with ``len({a.work_title for a in artworks})``."""
+        return _SECTION.sub("", self.title)
 
     @property
     def caption(self) -> str:
@@ -214,6 +231,8 @@ class Artwork:
 
 #: The catalog's columns, in order (every field of :class:`Artwork` but ``folder``).
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Artwork) if f.metadata.get("column", True))
+#: The suffix that marks one section of a long handscroll cut into several rows.
+_SECTION = re.compile(r",\s*section \d+\b.*$")
 
 
 class Catalog:
@@ -221,9 +240,12 @@ class Catalog:
 
     >>> cat = load_catalog()
     >>> len(cat), len(cat.styles()), len(cat.contents())
-    (57, 47, 10)
-    >>> [a.id for a in cat.by_tradition("korean")]
-    ['korean-joseon__portrait-of-yun-dongseom__c1790']
+    (109, 99, 10)
+    >>> [a.id for a in cat.by_tradition("tibetan")]
+    ['tibetan__buddha-shakyamuni-as-lord-of-the-munis__mid17c']
+    >>> chinese = cat.by_tradition("chinese")
+    >>> len(chinese), len({a.work_title for a in chinese}), len(cat.groups(chinese))
+    (21, 12, 12)
     """
 
     def __init__(self, artworks: Iterable[Artwork]):
@@ -242,7 +264,17 @@ class Catalog:
             missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
             if missing:
                 raise ValueError(f"{path}: missing columns {missing}")
-            return cls(Artwork(**{c: row[c] or "" for c in COLUMNS}) for row in reader)
+            rows = []
+            for line, row in enumerate(reader, start=2):
+                for c in ("file", "role", "tradition_group", "title", "group"):
+                    if not (row[c] or "").strip():
+                        raise ValueError(f"{path}, line {line}: empty {c!r} "
+                                         f"(file {row['file'] or '?'!r})")
+                if row["role"] not in ("style", "content"):
+                    raise ValueError(f"{path}, line {line}: role must be 'style' or 'content', "
+                                     f"got {row['role']!r}")
+                rows.append(Artwork(**{c: row[c] or "" for c in COLUMNS}))
+            return cls(rows)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -285,6 +317,13 @@ class Catalog:
             raise KeyError(f"no tradition {tradition!r}; the catalog has {self.traditions()}")
         return found
 
+    def groups(self, artworks: Iterable[Artwork] | None = None) -> dict[str, list[Artwork]]:
+        """The rows of ``artworks`` (default: the whole catalog) by ``group``, in catalog order."""
+        out: dict[str, list[Artwork]] = {}
+        for a in self._items if artworks is None else artworks:
+            out.setdefault(a.group, []).append(a)
+        return out
+
     def filter(self, **conditions: str | bool) -> list[Artwork]:
         """Works whose attributes equal every given value, e.g. ``filter(role="style",
         palette_reduced=False)``."""
@@ -307,7 +346,8 @@ def load_photos(csv_path: str | Path = PHOTOS_CSV) -> tuple[Artwork, ...]:
 
     ``PHOTOS.csv`` has the columns ``file, title, artist, date, source, license``; the
     catalog columns it lacks are filled as for the catalog's own content photos (role and
-    group ``content``, medium "Photograph", ``license`` as the licence reasoning).
+    tradition ``content``, medium "Photograph", ``license`` as the licence reasoning); each
+    photo is its own ``group`` (``content-`` and its id).
 
     >>> [(p.id, p.role) for p in load_photos()]
     [('skimage-coffee', 'content'), ('skimage-rocket', 'content')]
@@ -329,5 +369,6 @@ def load_photos(csv_path: str | Path = PHOTOS_CSV) -> tuple[Artwork, ...]:
                     artist=row["artist"], date=row["date"], medium="Photograph",
                     holding_museum="n/a", source=row["source"],
                     license_pd_reasoning=row["license"], confidence="high", notes="",
-                    ethics_note="", folder=csv_path.parent)
+                    ethics_note="", group=f"content-{Path(row['file']).stem}",
+                    folder=csv_path.parent)
             for row in reader)

@@ -2,7 +2,7 @@
 
     >>> from helpers import data, plot
     >>> cat = data.load_catalog()
-    >>> works = cat.by_tradition("korean")
+    >>> works = cat.by_tradition("andean")
     >>> fig = plot.show_artworks(works, max_side=128)
 
 Lessons 00–08 (captioned grids, :func:`show`); lessons 01, 02 and 05 (:class:`LiveFigure`,

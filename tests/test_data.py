@@ -28,10 +28,11 @@ def test_catalog_has_every_provenance_column_of_the_source(root: Path) -> None:
 
 
 def test_catalog_counts_and_queries(catalog) -> None:  # type: ignore[no-untyped-def]
-    assert len(catalog) == 57
-    assert len(catalog.styles()) == 47 and len(catalog.contents()) == 10
-    assert catalog.traditions()[:2] == ["japanese", "chinese"]
-    assert len(catalog.by_tradition("japanese")) == 13
+    # Art corpus v2 (108 rows) plus one v1 work kept for display (the Tibetan thangka).
+    assert len(catalog) == 109
+    assert len(catalog.styles()) == 99 and len(catalog.contents()) == 10
+    assert catalog.traditions()[:3] == ["european-painting", "japanese", "chinese"]
+    assert len(catalog.by_tradition("japanese")) == 27
     wave = catalog["japanese-ukiyoe__hokusai-great-wave-off-kanagawa__c1831.jpg"]
     assert "Hokusai" in wave.artist and wave.role == "style"
     assert "Hokusai" in wave.caption and wave.date in wave.caption
@@ -39,7 +40,43 @@ def test_catalog_counts_and_queries(catalog) -> None:  # type: ignore[no-untyped
     flagged = [a for a in catalog if a.ethics_note]
     assert len(flagged) >= 5
     reduced = catalog.filter(role="style", palette_reduced=True)
-    assert 5 <= len(reduced) < 20
+    assert [a.id for a in reduced] == ["tibetan__buddha-shakyamuni-as-lord-of-the-munis__mid17c"]
+
+
+def test_groups_and_works(catalog) -> None:  # type: ignore[no-untyped-def]
+    """Handscroll sections share a group and count as one work; v2's counts (its README)."""
+    expected = {"european-painting": (30, 30, 18), "japanese": (27, 23, 6), "chinese": (21, 12, 12),
+                "south-asian": (6, 6, 1), "european-print": (6, 6, 4)}
+    for t, (rows, works, groups) in expected.items():
+        members = catalog.by_tradition(t)
+        assert (len(members), len({a.work_title for a in members}), len(catalog.groups(members))) \
+            == (rows, works, groups), t
+    assert all(a.group.strip() for a in catalog)
+    sections = [a for a in catalog if a.work_title != a.title]
+    assert len(sections) == 21 and all(", section" in a.title for a in sections)
+    for title in {a.work_title for a in sections}:
+        assert len({a.group for a in sections if a.work_title == title}) == 1, title
+    wave = catalog["japanese-ukiyoe__hokusai-great-wave-off-kanagawa__c1831"]
+    assert wave.work_title == wave.title and wave.group == "hokusai"
+    thangka = catalog["tibetan__buddha-shakyamuni-as-lord-of-the-munis__mid17c"]
+    assert thangka.palette_reduced and thangka.group == thangka.id
+    assert sum(len(v) for v in catalog.groups().values()) == len(catalog)
+
+
+def test_catalog_rows_are_checked(tmp_path: Path, root: Path) -> None:
+    text = (root / "data" / "art" / "CATALOG.csv").read_text(encoding="utf-8")
+    header, first = text.splitlines()[:2]
+    bad = tmp_path / "CATALOG.csv"
+    bad.write_text(header.replace(",group", "") + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"CATALOG.csv: missing columns \['group'\]"):
+        data.Catalog.from_csv(bad)
+    assert first.endswith(",andean-wari-tunic")
+    bad.write_text(header + "\n" + first[: -len("andean-wari-tunic")] + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"line 2: empty 'group' \(file 'andean-wari__tunic__7-9c.jpg'\)"):
+        data.Catalog.from_csv(bad)
+    bad.write_text(header + "\n" + first.replace(",style,", ",painting,", 1) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="role must be 'style' or 'content', got 'painting'"):
+        data.Catalog.from_csv(bad)
 
 
 def test_catalog_errors_are_clear(catalog) -> None:  # type: ignore[no-untyped-def]
@@ -201,6 +238,7 @@ def test_extra_photos_are_credited_content_records(root: Path) -> None:
     assert [p.file for p in photos] == [r["file"] for r in rows]
     for p, row in zip(photos, rows):
         assert isinstance(p, data.Artwork) and p.role == "content" and p.tradition_group == "content"
+        assert p.group == f"content-{p.id}" and p.work_title == p.title
         assert p.caption == f"{row['title']} — {row['artist']}, {row['date']}"   # full credit
         assert p.license_pd_reasoning == row["license"] and p.source == row["source"]
         assert p.path == root / "data" / "photos" / row["file"] and p.path.is_file()
