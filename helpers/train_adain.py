@@ -9,10 +9,14 @@ pass through VGG, so it is cheap on a CPU, and it gives clean images. (2) It is 
 AdaIN's own losses (:func:`helpers.adain.train_decoder`). Content crops come from every
 photograph *and* every artwork of the catalog; style statistics (μ, σ of four VGG16 layers)
 from random crops and the whole of every artwork, so the decoder is "arbitrary" within the
-course's traditions; they are computed once before stage 2. Writes the shipped decoder
-(``checkpoints.shipped_path("adain")``, float16) unless ``--out`` says otherwise, and its
-training record (:func:`helpers.checkpoints.write_record`). ``--init`` continues from a
-checkpoint and keeps its record under ``continued_from``.
+course's traditions; they are computed once before stage 2 (:func:`training_set` says which
+images). Writes the shipped decoder (``checkpoints.shipped_path("adain")``, float16) unless
+``--out`` says otherwise, and its training record (:func:`helpers.checkpoints.write_record`),
+which lists the images. ``--init`` continues from a checkpoint and keeps its record under
+``continued_from``.
+
+The shipped decoder was trained on art corpus v1 (:data:`SHIPPED_TRAINING_SET`), which is no
+longer the catalog: a re-run trains on the current catalog's images, a different set.
 """
 
 from __future__ import annotations
@@ -23,7 +27,32 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["main"]
+from .data import Artwork, Catalog, load_catalog
+
+__all__ = ["SHIPPED_TRAINING_SET", "training_set", "main"]
+
+#: What the shipped decoder learnt from (its record's ``training_images`` says the same): every
+#: image of art corpus v1, 57 = 10 photographs + 47 artworks as content, the 47 artworks as
+#: styles. The catalog has moved to v2: 15 of those images are gone (8 palette-reduced scans,
+#: *Boating amid Snowy Streams*, 6 "detail" crops of handscrolls now cut into sections), the Du
+#: Jin and Bada Shanren scrolls are re-cut, and the Tibetan thangka stays for display only. The
+#: v1 list is ``git show c3fb15f:data/art/CATALOG.csv``. The decoder was not retrained.
+SHIPPED_TRAINING_SET: str = ("art corpus v1: 57 content images (10 photographs + 47 artworks), "
+                             "47 style images; see data/checkpoints/adain_decoder_fp16.json")
+
+
+def training_set(catalog: Catalog | None = None) -> tuple[list[Artwork], list[Artwork]]:
+    """The images a run of this script trains on: (content, style). Content: every photograph
+    and every artwork; style: every artwork; palette-reduced rows (display only) left out.
+
+    >>> content, style = training_set()
+    >>> len(content), len(style), any(a.palette_reduced for a in content + style)
+    (108, 98, False)
+    """
+    cat = load_catalog() if catalog is None else catalog
+    styles = [a for a in cat.styles() if not a.palette_reduced]
+    photos = [a for a in cat.contents() if not a.palette_reduced]
+    return photos + styles, styles
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -55,16 +84,16 @@ def main(argv: list[str] | None = None) -> None:
                              "continue; its JSON record is kept under 'continued_from'")
     args = parser.parse_args(argv)
 
-    from helpers import adain, checkpoints, data, runtime
+    from helpers import adain, checkpoints, runtime
 
     runtime.setup(seed=args.seed)
     out = args.out or checkpoints.shipped_path("adain")
-    cat = data.load_catalog()
+    content_works, style_works = training_set()
     rng = np.random.default_rng(args.seed)
     t0 = time.perf_counter()
     biggest = max(args.crop, args.recon_crop)
-    content_pool = adain.load_pool(cat.contents() + cat.styles(), max_side=256, min_side=biggest)
-    style_pool = adain.load_pool(cat.styles(), max_side=256, min_side=biggest)
+    content_pool = adain.load_pool(content_works, max_side=256, min_side=biggest)
+    style_pool = adain.load_pool(style_works, max_side=256, min_side=biggest)
     earlier: dict = {}
     if args.init is not None:
         decoder = adain.load_decoder(args.init)
@@ -86,6 +115,8 @@ def main(argv: list[str] | None = None) -> None:
             style_weight=args.style_weight, recon_weight=args.recon_weight,
             recon_crop_px=args.recon_crop, crop_px=args.crop, content_images=len(content_pool),
             style_images=len(style_pool), decoder_widths=list(adain.decoder_widths(decoder)),
+            training_images={"content": [a.id for a in content_works],
+                             "style": [a.id for a in style_works]},
             stages=stages, dtype="float16 weights (trained in float32)",
             **({"continued_from": earlier} if earlier else {}))
 

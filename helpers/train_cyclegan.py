@@ -30,7 +30,8 @@ from .data import Artwork, load_catalog, load_photos
 from .images import CropSampler
 
 __all__ = [
-    "HELD_OUT_PHOTOS", "TRADITION_PREFIX", "HELD_OUT_PRINT", "TRAIN_SIDES", "CROP",
+    "HELD_OUT_PHOTOS", "TRAIN_PHOTOS", "TRAIN_PRINTS", "HELD_OUT_PRINT",
+    "TRAIN_SIDES", "CROP",
     "photo_domain", "art_domain", "load_domain", "make_samplers", "main",
 ]
 
@@ -40,8 +41,34 @@ HELD_OUT_PHOTOS: tuple[str, ...] = (
     "content-photo__prokudin-gorskii-self-portrait-on-the-karolitskhali-river__1912",
     "content-photo__chelsea-the-cat__skimage",
 )
-#: The painting domain: ukiyo-e prints whose scans keep their colours (not palette-reduced).
-TRADITION_PREFIX: str = "japanese-ukiyoe"
+#: The training photos: the shipped checkpoint's training set (its record's ``photos``), pinned.
+#: Art corpus v1 chose them as "every content photo not held out, then the extra photos";
+#: v2 has the same content photos, byte for byte. Ids from the catalog or :func:`load_photos`.
+TRAIN_PHOTOS: tuple[str, ...] = (
+    "content-photo__astronaut-eileen-collins__nasa",
+    "content-photo__kusakabe-kimbei-woman-with-parasol__1870s-90s",
+    "content-photo__prokudin-gorskii-church-with-onion-domes__c1910",
+    "content-photo__prokudin-gorskii-emir-of-bukhara__1911",
+    "content-photo__prokudin-gorskii-melon-vendor-samarkand__c1911",
+    "content-photo__prokudin-gorskii-steam-locomotive__c1910",
+    "content-photo__prokudin-gorskii-tea-harvest-chakva__c1905-1915",
+    "skimage-coffee",
+    "skimage-rocket",
+)
+#: The painting domain, ukiyo-e prints with faithful colours: the shipped checkpoint's training
+#: set (its record's ``prints``), pinned. Art corpus v1 chose them as "every ukiyo-e print not
+#: palette-reduced, but the held-out one"; all seven are in v2 byte for byte. v2 has twelve more
+#: ukiyo-e prints (Hiroshige, Kuniyoshi, Hokusai), left out here so that the domain stays the
+#: one the checkpoint learnt; a retrained model could add them (its record would list them).
+TRAIN_PRINTS: tuple[str, ...] = (
+    "japanese-ukiyoe__hiroshige-hakone-lake-tokaido__c1833",
+    "japanese-ukiyoe__hiroshige-kanbara-night-snow-tokaido__c1833",
+    "japanese-ukiyoe__hokusai-fine-wind-clear-morning-red-fuji-crop__c1831",
+    "japanese-ukiyoe__hokusai-great-wave-off-kanagawa__c1831",
+    "japanese-ukiyoe__hokusai-under-mannen-bridge-at-fukagawa-crop__c1831",
+    "japanese-ukiyoe__kuniyoshi-beauty-edo-jiman-hodoyoshi-shiire__c1845",
+    "japanese-ukiyoe__kuniyoshi-kanagami-chogoro-datsuo-kisho-kurabe__c1845",
+)
 #: One print kept out of training, to test the painting → photo direction.
 HELD_OUT_PRINT: str = "japanese-ukiyoe__hiroshige-shono-driving-rain-tokaido__c1833"
 #: Image sizes the crops are taken from (a little scale variety), and the crop side.
@@ -50,8 +77,8 @@ CROP: int = 64
 
 
 def photo_domain(held_out: bool = False) -> list[Artwork]:
-    """Domain X. ``held_out=False``: the training photos (the catalog's content photos not
-    held out, then the extra photos of :func:`helpers.data.load_photos`); ``held_out=True``:
+    """Domain X. ``held_out=False``: the training photos, :data:`TRAIN_PHOTOS` (catalog
+    photos, then the extra photos of :func:`helpers.data.load_photos`); ``held_out=True``:
     the photos in :data:`HELD_OUT_PHOTOS`, in that order.
 
     >>> [p.id for p in photo_domain()][-2:]
@@ -60,16 +87,18 @@ def photo_domain(held_out: bool = False) -> list[Artwork]:
     cat = load_catalog()
     if held_out:
         return [cat[i] for i in HELD_OUT_PHOTOS]
-    return [a for a in cat.contents() if a.id not in HELD_OUT_PHOTOS] + list(load_photos())
+    extra = {p.id: p for p in load_photos()}
+    return [extra[i] if i in extra else cat[i] for i in TRAIN_PHOTOS]
 
 
 def art_domain(held_out: bool = False) -> list[Artwork]:
-    """Domain Y: ukiyo-e prints with faithful colours; :data:`HELD_OUT_PRINT` is kept apart."""
-    works = [a for a in load_catalog().styles()
-             if a.id.startswith(TRADITION_PREFIX) and not a.palette_reduced]
-    if held_out:
-        return [a for a in works if a.id == HELD_OUT_PRINT]
-    return [a for a in works if a.id != HELD_OUT_PRINT]
+    """Domain Y: the ukiyo-e prints :data:`TRAIN_PRINTS`; ``held_out=True``: :data:`HELD_OUT_PRINT`.
+
+    >>> len(art_domain()), art_domain(held_out=True)[0].group
+    (7, 'hiroshige')
+    """
+    cat = load_catalog()
+    return [cat[HELD_OUT_PRINT]] if held_out else [cat[i] for i in TRAIN_PRINTS]
 
 
 def load_domain(items: Sequence[Artwork], max_side: int) -> list[np.ndarray]:

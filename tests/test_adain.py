@@ -137,6 +137,22 @@ def test_shipped_decoder_is_small_float16_and_recorded() -> None:
     assert record["kind"] == "adain" and record["command"].startswith("python -m helpers.train_adain")
 
 
+def test_training_set_and_the_shipped_decoders_record_of_its_images() -> None:
+    """A run trains on the current catalog (display-only rows left out); the shipped decoder's
+    record lists the v1 images it learnt from and which of them the catalog no longer has."""
+    from helpers import data, train_adain
+
+    cat = data.load_catalog()
+    content, style = train_adain.training_set()
+    assert [a.id for a in style] == [a.id for a in cat.styles() if not a.palette_reduced]
+    assert content == cat.contents() + style and not any(a.palette_reduced for a in content)
+    seen = checkpoints.read_record(checkpoints.shipped_path("adain"))["training_images"]
+    assert len(seen["content"]) == 57 and len(seen["style"]) == 47
+    assert set(seen["style"]) <= set(seen["content"])
+    assert sorted(seen["not_in_catalog"]) == sorted(i for i in seen["content"] if i not in cat)
+    assert all(cat[i].palette_reduced for i in seen["display_only"])
+
+
 def test_shipped_decoder_loads_and_reconstructs_roughly() -> None:
     from helpers import data
 

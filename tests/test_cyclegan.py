@@ -342,6 +342,10 @@ def test_domains_are_disjoint_and_credited() -> None:
     assert all(p.role == "content" and p.caption.count(" — ") == 1 for p in tc.photo_domain())
     prints = tc.art_domain()
     assert all(a.id.startswith("japanese-ukiyoe") and not a.palette_reduced for a in prints)
+    # The domains are the shipped checkpoint's training sets (pinned across catalog versions).
+    record = checkpoints.read_record(checkpoints.shipped_path("cyclegan"))
+    assert [a.id for a in prints] == record["prints"] == list(tc.TRAIN_PRINTS)
+    assert [p.id for p in tc.photo_domain()] == record["photos"] == list(tc.TRAIN_PHOTOS)
     assert tc.HELD_OUT_PRINT not in {a.id for a in prints}
     assert [a.id for a in tc.art_domain(held_out=True)] == [tc.HELD_OUT_PRINT]
     assert [im.shape[2] for im in tc.load_domain(tc.photo_domain()[-2:], 64)] == [3, 3]
