@@ -46,7 +46,8 @@ RESULTS_DIR: Path = DATA_DIR.parent / "results" / "07_culture_comparison"
 #: Traditions with at least this many works take part in the classifier (smaller ones cannot
 #: be left out one at a time and still have a centroid).
 MIN_WORKS: int = 4
-#: Generated stand-ins are not a historical tradition; the study leaves them out.
+#: Generated stand-ins are not a historical tradition; the study leaves them out (and every
+#: palette-reduced row: the catalog keeps one only for display, out of every statistic).
 EXCLUDED_TRADITIONS: tuple[str, ...] = ("islamic-geometric-generated",)
 
 
@@ -163,7 +164,8 @@ def run_study(catalog: Catalog, settings: StudySettings, out_dir: str | Path = R
     out_dir = _check_out_dir(Path(out_dir))
     s = settings
     t0 = time.perf_counter()
-    works = [w for w in catalog.styles() if w.tradition_group not in EXCLUDED_TRADITIONS]
+    works = [w for w in catalog.styles()
+             if w.tradition_group not in EXCLUDED_TRADITIONS and not w.palette_reduced]
     if not works:
         raise ValueError("the catalog has no style works to study")
     for pid in s.photos:
