@@ -212,11 +212,13 @@ class Artwork:
 
     @property
     def short_caption(self) -> str:
-        """A shorter credit for small figures: title, artist without life dates, date."""
+        """A shorter credit for small figures: title, artist without life dates, date.
+
+        Nothing is cut: a long title is wrapped by the figure (``plot.wrap``), never truncated
+        mid-word, so every image keeps its full credit.
+        """
         artist = self.artist.split(" (")[0]
-        title = self.title if len(self.title) <= 40 else self.title[:38] + "…"
-        date = self.date if len(self.date) <= 24 else self.date[:22] + "…"
-        return f"{title}\n{artist}, {date}"
+        return f"{self.title}\n{artist}, {self.date}"
 
     def load(self, max_side: int | None = None) -> np.ndarray:
         """The image as float32 RGB in [0, 1] (see :func:`load_image`)."""

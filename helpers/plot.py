@@ -22,8 +22,16 @@ __all__ = ["wrap", "show_images", "show_artworks", "credit", "show", "LiveFigure
 
 
 def wrap(text: str, width: int = 28) -> str:
-    """Wrap each line of a caption to ``width`` characters."""
-    return "\n".join(textwrap.fill(line, width) for line in text.splitlines() or [""])
+    """Wrap each line of a caption to ``width`` characters, only at spaces (never inside a word).
+
+    >>> print(wrap("Under the Wave off Kanagawa, 8-fold", 12))
+    Under the
+    Wave off
+    Kanagawa,
+    8-fold
+    """
+    return "\n".join(textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False)
+                     for line in text.splitlines() or [""])
 
 
 def show_images(

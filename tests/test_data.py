@@ -258,3 +258,14 @@ def test_extra_photos_list_errors_name_the_file(tmp_path: Path) -> None:
 def test_catalog_artworks_lie_in_data_art(catalog) -> None:  # type: ignore[no-untyped-def]
     assert all(a.folder == data.ART_DIR for a in catalog)
     assert "folder" not in data.COLUMNS
+
+
+def test_captions_are_never_cut(catalog) -> None:  # type: ignore[no-untyped-def]
+    """Every credit keeps the full title and date (issue #19: "Great Wav…" under a figure)."""
+    from helpers import plot
+
+    for art in list(catalog.styles()) + list(catalog.contents()):
+        for caption in (art.short_caption, art.caption, plot.wrap(art.short_caption, 20)):
+            assert "…" not in caption, art.id
+            flat = " ".join(caption.split())
+            assert " ".join(art.title.split()) in flat and art.date in flat, (art.id, caption)
