@@ -1,16 +1,16 @@
 """Measuring art traditions: statistics of one image, and a style space of many.
 
-Lesson 07 (and its solutions). NumPy in and out; scikit-image, scikit-learn and SciPy are
-imported inside the functions that need them.
+Lesson 07 (and its solutions). NumPy in and out; scikit-image, SciPy and scikit-learn (but for
+:class:`TraditionClassifier`'s base classes) are imported inside the functions that need them.
 
 * **image statistics** of one image: CIELAB palette, colourfulness, saturation, empty space,
   edge density, stroke orientation, spectral slope (:func:`image_stats`);
-* **style space**: VGG16 Gram matrices flattened into one unit-length vector per image
-  (:func:`style_vectors`), a leave-one-out tradition classifier (:func:`loo_predict`, any
-  scikit-learn estimator via ``classifier=``), confusion matrices, distances and a 2-D map.
+* **style space**: VGG16 Gram matrices as one unit-length vector per image
+  (:func:`style_vectors`); :class:`TraditionClassifier`, a scikit-learn estimator on images;
+  leave-one-out on feature rows (:func:`loo_predict`); distances and a 2-D map.
 
-Lesson 07's experiment built on these lives in :mod:`helpers.study`; the dataset's
-datasheet (lesson 08) in :mod:`helpers.datasheet`.
+Elsewhere: grouped cross-validation in :mod:`helpers.evaluation`, intervals and tests in
+:mod:`helpers.stats`, the experiment in :mod:`helpers.study`, lesson 08 in :mod:`helpers.datasheet`.
 
     >>> import numpy as np
     >>> from helpers import culture
@@ -21,23 +21,26 @@ datasheet (lesson 08) in :mod:`helpers.datasheet`.
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.validation import check_is_fitted
 
-from .features import STYLE_LAYERS
-from .images import check_image
+from .evaluation import fit_clone, grouped_predict
+from .features import LAYERS, STYLE_LAYERS
+from .images import check_image, resize_to
+from .stats import axial_mean
 
 __all__ = [
-    "STAT_NAMES", "COLOUR_FEATURE_NAMES",
+    "STAT_NAMES", "COLOUR_FEATURE_NAMES", "FEATURE_SETS", "TraditionClassifier",
     "lab_palette", "lab_to_rgb", "colourfulness", "saturation", "local_contrast", "empty_space_mask",
     "empty_space", "edge_density", "stroke_orientation", "radial_power_spectrum", "spectral_slope",
     "powerlaw_noise", "colour_features", "image_stats",
-    "style_vectors", "make_classifier", "fit_classifier", "loo_predict", "chance_levels", "confusion",
-    "per_class_accuracy", "distance_matrix", "tradition_distances", "embed_2d",
+    "style_vectors", "make_classifier", "fit_classifier", "loo_predict", "distance_matrix",
+    "tradition_distances", "embed_2d",
 ]
 
 
@@ -186,17 +189,16 @@ def stroke_orientation(image: np.ndarray, bins: int = 12) -> dict[str, float]:
     weight = np.hypot(gx, gy)[2:-2, 2:-2]
     # A stroke runs across its gradient: stroke angle = gradient angle + 90°, orientation mod 180°.
     theta = (np.arctan2(gy, gx)[2:-2, 2:-2] + np.pi / 2) % np.pi
-    total = weight.sum()
-    if total <= 1e-12:
+    if weight.sum() <= 1e-12:
         return {"coherence": 0.0, "dominant_deg": float("nan"), "entropy": 0.0}
-    vec = (weight * np.exp(2j * theta)).sum() / total
-    # Image rows run downwards: flip the sign so that angles are counter-clockwise from horizontal.
-    dominant = float(np.degrees(-np.angle(vec) / 2) % 180)
+    # Axial mean (0° = 180°); image rows run downwards, so negate: counter-clockwise from horizontal.
+    axial = axial_mean(-np.degrees(theta), weight)
     hist, _ = np.histogram(theta, bins=bins, range=(0, np.pi), weights=weight)
     p = hist / hist.sum()
     p = p[p > 0]
     entropy = float(-(p * np.log(p)).sum() / np.log(bins))
-    return {"coherence": float(abs(vec)), "dominant_deg": round(dominant, 6), "entropy": entropy}
+    return {"coherence": axial["resultant"], "dominant_deg": round(axial["mean_deg"], 6),
+            "entropy": entropy}
 
 
 def radial_power_spectrum(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -359,18 +361,7 @@ def fit_classifier(features: np.ndarray, labels: Sequence[str], kind: str = "sty
     >>> clf.predict([[0.1], [0.9]]).tolist()
     ['a', 'b']
     """
-    from sklearn.base import clone
-
-    if classifier is None:
-        model = make_classifier(kind)
-    elif hasattr(classifier, "fit") and hasattr(classifier, "predict"):
-        model = clone(classifier)
-    else:
-        raise ValueError(f"classifier must be a scikit-learn estimator (with fit and predict), "
-                         f"got {type(classifier).__name__}")
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*within_class_std_dev_.*", category=UserWarning)
-        return model.fit(features, np.asarray(labels))
+    return fit_clone(make_classifier(kind) if classifier is None else classifier, features, labels)
 
 
 def loo_predict(features: np.ndarray, labels: Sequence[str], kind: str = "style",
@@ -381,7 +372,7 @@ def loo_predict(features: np.ndarray, labels: Sequence[str], kind: str = "style"
     for every fold; by default :func:`make_classifier(kind) <make_classifier>`. With
     ``test_features`` (same rows as ``features``), the held-out work is replaced by its row
     there (e.g. its tile-shuffled version) when it is classified; training always uses
-    ``features``.
+    ``features``. Works of one artist are not independent: see :mod:`helpers.evaluation`.
 
     >>> x = np.array([[0.0], [0.1], [0.2], [1.0], [1.1], [1.2]])
     >>> loo_predict(x, ["a", "a", "a", "b", "b", "b"]).tolist()
@@ -397,33 +388,84 @@ def loo_predict(features: np.ndarray, labels: Sequence[str], kind: str = "style"
     xt = x if test_features is None else np.asarray(test_features)
     if xt.shape != x.shape:
         raise ValueError(f"test_features has shape {xt.shape}, features {x.shape}")
-    out = []
-    for i in range(len(x)):
-        keep = np.arange(len(x)) != i
-        clf = fit_classifier(x[keep], y[keep], kind, classifier)
-        out.append(clf.predict(xt[i:i + 1])[0])
-    return np.array(out)
+    model = make_classifier(kind) if classifier is None else classifier
+    return grouped_predict(x, y, None, model, test_features=xt)
 
 
-def chance_levels(labels: Sequence[str]) -> dict[str, float]:
-    """Accuracy of guessing: always the largest tradition (``majority``), or at random in
-    proportion to the tradition sizes (``proportional``, Σ pᵢ²)."""
-    counts = np.array(list(Counter(labels).values()), dtype=float)
-    p = counts / counts.sum()
-    return {"majority": float(p.max()), "proportional": float((p**2).sum())}
+def _listed(images: Sequence[np.ndarray]) -> Sequence[np.ndarray]:
+    if isinstance(images, np.ndarray) and images.ndim != 4 or len(images) == 0:
+        raise ValueError(f"images must be a non-empty list of RGB arrays (H, W, 3) (one image: "
+                         f"[image]), got {type(images).__name__} of length {len(images)}")
+    return images
 
 
-def confusion(labels: Sequence[str], predicted: Sequence[str], classes: Sequence[str]) -> np.ndarray:
-    """Confusion matrix (rows: true tradition, columns: predicted), scikit-learn's."""
-    from sklearn.metrics import confusion_matrix
-
-    return confusion_matrix(labels, predicted, labels=list(classes))
+#: The feature sets of :class:`TraditionClassifier`.
+FEATURE_SETS: tuple[str, ...] = ("gram", "colour")
+_NOT_FITTED = "This TraditionClassifier is not fitted yet: call fit(images, labels) before predict"
 
 
-def per_class_accuracy(labels: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
-    """Share of each tradition's works predicted as that tradition, in order of first appearance."""
-    y, p = np.asarray(labels), np.asarray(predicted)
-    return {t: float((p[y == t] == t).mean()) for t in dict.fromkeys(y.tolist())}
+class TraditionClassifier(ClassifierMixin, BaseEstimator):
+    """Which tradition does a work look like? A scikit-learn classifier that takes images.
+
+    ``features``: ``"gram"``, the :func:`style vector <style_vectors>` of VGG16's ``layers``,
+    or ``"colour"``, the 8 :func:`colour_features`, of each image (RGB (H, W, 3), any size,
+    float in [0, 1] or uint8) resized so its longer side is ``size`` px (``None``: as given).
+    ``classifier`` works on the feature rows (default :func:`make_classifier`). Features take
+    the time: :meth:`transform` computes the rows once, :meth:`feature_classifier` gives the
+    estimator to cross-validate on them (:func:`helpers.evaluation.evaluate`).
+
+    >>> rng = np.random.default_rng(0)
+    >>> def work(rgb): return np.clip(np.array(rgb) + 0.05 * rng.standard_normal((24, 32, 3)), 0, 1)
+    >>> works = [work([0.8, 0.2, 0.1]) for _ in range(3)] + [work([0.1, 0.2, 0.8]) for _ in range(3)]
+    >>> clf = TraditionClassifier(features="colour", size=None).fit(works, ["red"] * 3 + ["blue"] * 3)
+    >>> clf.classes_.tolist(), clf.predict([work([0.9, 0.1, 0.1])]).tolist()
+    (['blue', 'red'], ['red'])
+    """
+
+    def __init__(self, features: str = "gram", layers: Sequence[str] = STYLE_LAYERS,
+                 classifier: Any = None, size: int | None = 256):
+        self.features, self.layers, self.classifier, self.size = features, layers, classifier, size
+
+    def feature_classifier(self) -> Any:
+        """A fresh, unfitted copy of the estimator that classifies :meth:`transform`'s rows."""
+        if self.features not in FEATURE_SETS:
+            raise ValueError(f"features must be one of {FEATURE_SETS}, got {self.features!r}")
+        if isinstance(self.layers, str) or not self.layers or set(self.layers) - set(LAYERS):
+            raise ValueError(f"layers must be a list of VGG16 layers {LAYERS}, got {self.layers!r}")
+        if self.size is not None and not (isinstance(self.size, int) and self.size >= 8):
+            raise ValueError(f"size must be None or a whole number of pixels >= 8, got {self.size!r}")
+        kind = "style" if self.features == "gram" else "colour"
+        return make_classifier(kind) if self.classifier is None else clone(self.classifier)
+
+    def transform(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """The feature rows (n, d) of ``images``: compute them once, cross-validate many times."""
+        self.feature_classifier()  # checks the parameters
+        imgs = [check_image(im, f"images[{i}]", min_side=8) for i, im in enumerate(_listed(images))]
+        imgs = imgs if self.size is None else [resize_to(im, self.size) for im in imgs]
+        if self.features == "gram":
+            return style_vectors(imgs, tuple(self.layers))
+        return np.stack([colour_features(im) for im in imgs])
+
+    def fit(self, images: Sequence[np.ndarray], labels: Sequence[str]) -> TraditionClassifier:
+        """Fit on ``images`` and their traditions ``labels`` (at least two different ones)."""
+        y = np.asarray(labels)
+        if y.ndim != 1 or len(y) != len(_listed(images)) or len(set(y.tolist())) < 2:
+            raise ValueError(f"labels must give each of the {len(images)} images a tradition, at "
+                             f"least 2 different ones; got {y.size} labels")
+        self.model_ = fit_clone(self.feature_classifier(), self.transform(images), y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """The most likely tradition of each image."""
+        check_is_fitted(self, "model_", msg=_NOT_FITTED)
+        return self.model_.predict(self.transform(images))
+
+    def predict_proba(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """Probability of each tradition (columns: ``classes_``) as the feature classifier gives it;
+        nearest centroid's (scikit-learn's) are not calibrated and can disagree with :meth:`predict`."""
+        check_is_fitted(self, "model_", msg=_NOT_FITTED)
+        return self.model_.predict_proba(self.transform(images))
 
 
 def distance_matrix(vectors: np.ndarray) -> np.ndarray:

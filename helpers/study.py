@@ -29,11 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .culture import (STAT_NAMES, chance_levels, colour_features, confusion, fit_classifier,
-                      image_stats, lab_palette, loo_predict, per_class_accuracy, style_vectors)
+from .culture import (STAT_NAMES, colour_features, fit_classifier, image_stats, lab_palette,
+                      loo_predict, style_vectors)
 from .data import DATA_DIR, Artwork, Catalog
 from .images import tile_shuffle
 from .metrics import content_distance, ssim
+from .stats import chance_levels, confusion, per_class_accuracy
 
 __all__ = [
     "RESULTS_DIR", "MIN_WORKS", "EXCLUDED_TRADITIONS", "StudySettings", "Study", "load_style",

@@ -17,8 +17,8 @@ MAX_LINES = 500
 
 #: Lower layers may not import higher ones (CONTRIBUTING.md). train_* scripts sit on top.
 LAYERS = ["runtime", "data", "images", "plot", "features", "checkpoints", "style", "metrics",
-          "minimax", "gan", "cyclegan", "adain", "stylegan", "culture", "study", "datasheet", "distribute",
-          "widgets"]
+          "minimax", "gan", "cyclegan", "adain", "stylegan", "stats", "evaluation", "culture", "study",
+          "datasheet", "distribute", "widgets"]
 
 
 def _rank(module: str) -> int:
@@ -101,7 +101,7 @@ def test_style_never_imports_widgets_or_metrics() -> None:
 
 NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
 PRIVATE = re.compile(r"\b(?:helpers|cg|gan|style|adain|stylegan|culture|study|datasheet|data|images|metrics|"
-                     r"features|plot|runtime|widgets|minimax|cyclegan|checkpoints)\._[a-z]\w*")
+                     r"stats|evaluation|features|plot|runtime|widgets|minimax|cyclegan|checkpoints)\._[a-z]\w*")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])

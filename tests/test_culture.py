@@ -1,5 +1,6 @@
-"""helpers.culture: every metric on synthetic images with known answers, style vectors and
-the leave-one-out classifier (with the default and with a classifier passed in)."""
+"""helpers.culture: every metric on synthetic images with known answers, style vectors, the
+leave-one-out classifier (with the default and with a classifier passed in) and
+TraditionClassifier (fit/predict on tiny sets, errors that name the argument)."""
 
 from __future__ import annotations
 
@@ -152,11 +153,6 @@ def test_tile_shuffle_keeps_the_tiles_and_moves_them() -> None:
         images.tile_shuffle(np.zeros((3, 3, 3)), grid=4)
 
 
-def test_chance_levels() -> None:
-    ch = culture.chance_levels(["a"] * 3 + ["b"])
-    assert ch["majority"] == 0.75 and ch["proportional"] == pytest.approx(0.625)
-
-
 def test_loo_classifier_is_perfect_on_separable_colour_traditions() -> None:
     rng = np.random.default_rng(0)
     reds = [np.clip(flat((0.8, 0.1, 0.1), 32) + rng.normal(0, 0.05, (32, 32, 3)), 0, 1) for _ in range(5)]
@@ -193,11 +189,6 @@ def test_loo_needs_two_works_per_tradition() -> None:
         culture.loo_predict(np.zeros((3, 2)), ["a", "a"])
 
 
-def test_confusion_and_per_class_accuracy() -> None:
-    y, p = ["a", "a", "b", "b"], ["a", "b", "b", "b"]
-    assert culture.confusion(y, p, ["a", "b"]).tolist() == [[1, 1], [0, 2]]
-    assert culture.per_class_accuracy(y, p) == {"a": 0.5, "b": 1.0}
-
 
 def test_greyscale_and_uint8_images_are_accepted_like_everywhere_else() -> None:
     # helpers.images.check_image is the one validator: uint8 is 0-255, greyscale is repeated.
@@ -220,3 +211,72 @@ def test_loo_takes_any_scikit_learn_classifier_and_clones_it_per_fold() -> None:
     assert fitted is not one_nn and fitted.predict([[9.0]]).tolist() == ["a"]
     with pytest.raises(ValueError, match="classifier must be a scikit-learn estimator"):
         culture.loo_predict(x, y, classifier="1-NN")
+
+
+# ---------------------------------------------------------------- TraditionClassifier
+
+
+def tinted(rgb, n, seed=0, shape=(24, 32)) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [np.clip(np.asarray(rgb) + rng.normal(0, 0.05, shape + (3,)), 0, 1) for _ in range(n)]
+
+
+def test_tradition_classifier_fits_and_predicts_colours() -> None:
+    works = tinted((0.8, 0.2, 0.1), 3) + tinted((0.1, 0.2, 0.8), 3, seed=1, shape=(40, 20))
+    labels = ["red"] * 3 + ["blue"] * 3
+    clf = culture.TraditionClassifier(features="colour", size=None).fit(works, labels)
+    assert clf.classes_.tolist() == ["blue", "red"]
+    new = tinted((0.8, 0.2, 0.1), 1, seed=2, shape=(9, 70)) + tinted((0.1, 0.2, 0.8), 1, seed=3, shape=(40, 20))
+    assert clf.predict(new).tolist() == ["red", "blue"]
+    proba = clf.predict_proba(new)
+    assert proba.shape == (2, 2) and np.allclose(proba.sum(1), 1) and proba[0, 1] > 0.5 > proba[1, 1]
+    as_uint8 = [(im * 255).round().astype(np.uint8) for im in new]      # what scikit-image users pass
+    assert clf.predict(as_uint8).tolist() == ["red", "blue"]
+    assert clf.transform(new).shape == (2, len(culture.COLOUR_FEATURE_NAMES))
+
+
+def test_tradition_classifier_on_gram_features_with_chosen_layers() -> None:
+    a = [np.roll(stripes(48, period=4), s, axis=1) for s in range(3)]
+    b = [culture.powerlaw_noise((40, 56), exponent=2.0, seed=s) for s in range(3)]
+    clf = culture.TraditionClassifier(layers=("block1_conv1", "block2_conv1"), size=48)
+    clf.fit(a + b, ["stripes"] * 3 + ["blotches"] * 3)
+    assert clf.transform(a[:1]).shape == (1, 64 * 65 // 2 + 128 * 129 // 2)
+    test = [np.roll(stripes(64, period=4), 2, axis=0), culture.powerlaw_noise((64, 64), 2.0, seed=9)]
+    assert clf.predict(test).tolist() == ["stripes", "blotches"]
+
+
+def test_cached_features_cross_validate_like_the_images() -> None:
+    from sklearn.base import clone
+
+    from helpers import evaluation
+
+    works = tinted((0.8, 0.2, 0.1), 4) + tinted((0.1, 0.2, 0.8), 4, seed=1) + tinted((0.2, 0.7, 0.2), 4, seed=2)
+    labels = np.repeat(["red", "blue", "green"], 4)
+    groups = np.repeat(np.arange(6), 2)
+    clf = culture.TraditionClassifier(features="colour", size=None)
+    assert clone(clf).get_params() == clf.get_params()
+    on_images = evaluation.grouped_predict(works, labels, groups, clf)      # fits on images per fold
+    on_rows = evaluation.grouped_predict(clf.transform(works), labels, groups, clf.feature_classifier())
+    assert on_images.tolist() == on_rows.tolist() == labels.tolist()
+
+
+@pytest.mark.parametrize("kwargs, images, labels, match", [
+    ({}, [], [], "images must be a non-empty list"),
+    ({}, np.zeros((24, 24, 3)), ["a"], r"one image: \[image\]"),
+    ({}, tinted((0.5, 0.5, 0.5), 2), ["a"], "labels must give each of the 2 images"),
+    ({}, tinted((0.5, 0.5, 0.5), 2), ["a", "a"], "at least 2 different"),
+    ({}, tinted((0.5, 0.5, 0.5), 1) + [np.zeros((24, 24, 4))], ["a", "b"], r"images\[1\] must be an RGB image"),
+    ({"features": "texture"}, tinted((0.5, 0.5, 0.5), 2), ["a", "b"], "features must be one of"),
+    ({"layers": ["block9_conv9"]}, tinted((0.5, 0.5, 0.5), 2), ["a", "b"], "layers must be"),
+    ({"size": 4}, tinted((0.5, 0.5, 0.5), 2), ["a", "b"], "size must be"),
+])
+def test_tradition_classifier_refuses_bad_input(kwargs, images, labels, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        culture.TraditionClassifier(**{"features": "colour", **kwargs}).fit(images, labels)
+
+
+def test_tradition_classifier_must_be_fitted_first() -> None:
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError, match=r"fit\(images, labels\)"):
+        culture.TraditionClassifier(features="colour").predict(tinted((0.5, 0.5, 0.5), 1))
