@@ -208,7 +208,7 @@ class Artwork:
     @property
     def caption(self) -> str:
         """"Title — Artist, date": the credit shown under every image of this work."""
-        return f"{self.title} — {self.artist}, {self.date}"
+        return f"{self.title} — {self.artist}{self._date_suffix}"
 
     @property
     def short_caption(self) -> str:
@@ -218,7 +218,12 @@ class Artwork:
         mid-word, so every image keeps its full credit.
         """
         artist = self.artist.split(" (")[0]
-        return f"{self.title}\n{artist}, {self.date}"
+        return f"{self.title}\n{artist}{self._date_suffix}"
+
+    @property
+    def _date_suffix(self) -> str:
+        # the course's own generated patterns have no date ("Generated for this course, generated")
+        return "" if self.date.strip().lower() == "generated" else f", {self.date}"
 
     def load(self, max_side: int | None = None) -> np.ndarray:
         """The image as float32 RGB in [0, 1] (see :func:`load_image`)."""
