@@ -157,8 +157,8 @@ class Artwork:
     Every provenance column of the catalog is kept as a field of the same name; ``folder``
     (not a column) is where the file lies: ``data/art`` for the catalog, ``data/photos`` for
     :func:`load_photos`. ``group`` is the artist or series a row belongs to (for grouped
-    cross-validation: leave one group out); the sections of one long handscroll share it, and
-    so does each of them count as one *work* (:attr:`work_title`).
+    cross-validation: leave one group out). A long scroll cut into sections is several rows
+    with one group, and counts as one *work* (:attr:`work_title`).
 
     >>> sec = load_catalog()["chinese-ink-landscape__mi-youren-cloudy-mountains-section-2__12c"]
     >>> sec.title, sec.work_title, sec.group
@@ -201,8 +201,8 @@ class Artwork:
 
     @property
     def work_title(self) -> str:
-        """The title without a ", section k …" suffix: the sections of one handscroll are
-        one work. Count works with ``len({a.work_title for a in artworks})``."""
+        """The title without a ", section k …" suffix: the sections of one scroll are one
+        work. Count works with ``len({a.work_title for a in artworks})``."""
         return _SECTION.sub("", self.title)
 
     @property
