@@ -337,12 +337,12 @@ def reconstruction_data(pool: Sequence[np.ndarray], crop: int, per_image: int, r
                         progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Stage 1's data: ``per_image`` random crops of each image and their block4_conv1 features
     (float16, to fit in memory), computed once: stage 1 never runs VGG again."""
-    from tqdm.auto import tqdm
+    from .runtime import progress as progress_bar
 
     encode = _encode_fn(encoder)
     crops = np.stack([images.random_crop(img, crop, rng) for img in pool for _ in range(per_image)])
     feats = np.concatenate([encode(tf.constant(crops[i:i + 16]))[ENCODER_LAYER].numpy().astype(np.float16)
-                            for i in tqdm(range(0, len(crops), 16), desc="stage 1 features",
+                            for i in progress_bar(range(0, len(crops), 16), desc="stage 1 features",
                                           disable=not progress)])
     return crops, feats
 
@@ -356,7 +356,7 @@ def train_reconstruction(decoder, crops: np.ndarray, feats: np.ndarray, *, steps
     Up to ``steps`` Adam steps, stopping once ``max_seconds`` have passed; returns the losses.
     """
     import keras
-    from tqdm.auto import tqdm
+    from .runtime import progress as progress_bar
 
     opt = keras.optimizers.Adam(lr)
 
@@ -370,7 +370,7 @@ def train_reconstruction(decoder, crops: np.ndarray, feats: np.ndarray, *, steps
 
     losses: list[list[float]] = []
     start = time.perf_counter()
-    for _ in tqdm(range(steps), desc="stage 1 (reconstruction)", mininterval=10.0, disable=not progress):
+    for _ in progress_bar(range(steps), desc="stage 1 (reconstruction)", mininterval=10.0, disable=not progress):
         idx = rng.integers(0, len(crops), batch)
         f, target = feats[idx].astype(np.float32), crops[idx]
         if rng.random() < 0.5:  # flipping features and image together is a (nearly) free augmentation
@@ -387,11 +387,11 @@ def style_statistics(style_pool: Sequence[np.ndarray], crop: int, per_image: int
     """μ and σ of the STAT_LAYERS for ``per_image`` random crops and the whole of each style
     image: ``({layer: (n, 1, 1, C)}, {layer: (n, 1, 1, C)})``. A style enters AdaIN only
     through them, so stage 2 computes them once."""
-    from tqdm.auto import tqdm
+    from .runtime import progress as progress_bar
 
     encode = _encode_fn(encoder)
     stats: dict[str, list[list[np.ndarray]]] = {k: [[], []] for k in STAT_LAYERS}
-    for img in tqdm(style_pool, desc="style statistics", disable=not progress):
+    for img in progress_bar(style_pool, desc="style statistics", disable=not progress):
         batch = np.stack([images.random_crop(img, crop, rng) for _ in range(per_image)])
         for b in (batch, crop8(img)[None]):
             fs = encode(tf.constant(b))
@@ -420,7 +420,7 @@ def train_decoder(decoder, content_pool: Sequence[np.ndarray],  # type: ignore[n
     the (content, style) losses.
     """
     import keras
-    from tqdm.auto import tqdm
+    from .runtime import progress as progress_bar
 
     enc = get_encoder()
     n_styles = len(style_mu[ENCODER_LAYER])
@@ -442,7 +442,7 @@ def train_decoder(decoder, content_pool: Sequence[np.ndarray],  # type: ignore[n
 
     losses: list[list[float]] = []
     start = time.perf_counter()
-    bar = tqdm(range(steps), desc="stage 2 (AdaIN losses)", mininterval=10.0, disable=not progress)
+    bar = progress_bar(range(steps), desc="stage 2 (AdaIN losses)", mininterval=10.0, disable=not progress)
     for i in bar:
         cidx = rng.integers(0, len(content_pool), batch)
         sidx = rng.integers(0, n_styles, batch)

@@ -391,14 +391,14 @@ class CycleGAN:
         it (the learning-rate schedule stays the one of ``steps``, so a cut run ends with a
         higher rate). ``history.seconds`` adds up the time spent here.
         """
-        from tqdm.auto import tqdm
+        from .runtime import progress as progress_bar
 
         if steps <= 0:
             raise ValueError(f"steps must be positive, got {steps}")
         if max_seconds is not None and max_seconds <= 0:
             raise ValueError(f"max_seconds must be positive, got {max_seconds}")
         start = time.perf_counter()
-        bar = tqdm(range(steps), desc="CycleGAN", disable=not progress, mininterval=2.0)
+        bar = progress_bar(range(steps), desc="CycleGAN", disable=not progress, mininterval=2.0)
         for step in bar:
             lr = linear_decay(step, steps, self.config.base_lr, decay_start)
             losses = self.train_step(photos.sample(batch), paintings.sample(batch), lr)

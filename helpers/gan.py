@@ -303,7 +303,7 @@ class GANTrainer:
         training stops after the first step that ends past that budget (``steps_done`` says
         how far it got; the callback still runs once at the end).
         """
-        from tqdm.auto import tqdm
+        from .runtime import progress as progress_bar
 
         if steps < 0:
             raise ValueError(f"steps must be non-negative, got {steps}")
@@ -312,7 +312,7 @@ class GANTrainer:
         if max_seconds is not None and max_seconds <= 0:
             raise ValueError(f"max_seconds must be positive, got {max_seconds}")
         start = time.perf_counter()
-        bar = tqdm(range(steps), desc=desc, disable=not progress, mininterval=1.0)
+        bar = progress_bar(range(steps), desc=desc, disable=not progress, mininterval=1.0)
         for i in bar:
             real = batches(self.steps_done) if callable(batches) else next(batches)
             logs = self.step(real)

@@ -23,7 +23,7 @@ from typing import TypeVar
 
 import numpy as np
 
-__all__ = ["is_fast", "RunConfig", "seed_everything", "setup"]
+__all__ = ["is_fast", "RunConfig", "seed_everything", "setup", "progress"]
 
 T = TypeVar("T")
 
@@ -127,3 +127,58 @@ def setup(seed: int = 0, threads: int | None = None, deterministic: bool = True)
         inter_op_threads=inter,
         deterministic=deterministic,
     )
+
+
+def progress(iterable=None, **kwargs):  # type: ignore[no-untyped-def]
+    """A tqdm progress bar (same arguments) that a *saved* notebook shows as its final line.
+
+    In a Jupyter kernel it is tqdm's widget bar, displayed with a display handle that is
+    re-rendered when the bar closes, so a static viewer (GitHub, nbviewer, the course site)
+    shows "100%|██████████| 1500/1500 [...]" instead of the "0%| 0/1500" it had when it was
+    first drawn. Elsewhere (a terminal, pytest) it is tqdm's text bar.
+
+    >>> sum(progress(range(4), disable=True))
+    6
+    """
+    if _in_kernel():
+        return _notebook_bar_class()(iterable, **kwargs)
+    from tqdm import tqdm
+
+    return tqdm(iterable, **kwargs)
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
+_BAR_CLASS = None
+
+
+def _notebook_bar_class():  # type: ignore[no-untyped-def]
+    global _BAR_CLASS
+    if _BAR_CLASS is None:
+        from tqdm.notebook import tqdm as notebook_tqdm
+
+        class NotebookBar(notebook_tqdm):  # type: ignore[misc,valid-type]
+            def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+                kwargs["display"] = False
+                super().__init__(*args, **kwargs)
+                self._handle = None
+                if not self.disable:
+                    from IPython.display import display
+
+                    self._handle = display(self.container, display_id=True)
+
+            def close(self) -> None:
+                super().close()
+                handle, self._handle = getattr(self, "_handle", None), None
+                if handle is not None:   # re-render: the saved text/plain is the final state
+                    handle.update(self.container)
+
+        _BAR_CLASS = NotebookBar
+    return _BAR_CLASS

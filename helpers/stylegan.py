@@ -280,7 +280,7 @@ class StyleGAN:
         ``compiled=False`` runs eagerly: slower per step, but skips the ~1 min graph tracing,
         which is the better deal for a handful of steps.
         """
-        from tqdm.auto import tqdm
+        from .runtime import progress as progress_bar
 
         if steps < 0:
             raise ValueError(f"steps must be non-negative, got {steps}")
@@ -289,7 +289,7 @@ class StyleGAN:
         rng = np.random.default_rng(seed)
         history: list[tuple[float, float]] = []
         start = time.perf_counter()
-        bar = tqdm(range(steps), desc="StyleGAN", disable=not progress, mininterval=10.0)
+        bar = progress_bar(range(steps), desc="StyleGAN", disable=not progress, mininterval=10.0)
         for i in bar:
             idx = rng.integers(0, len(patches), batch)
             step = self._step if compiled else self._train_step

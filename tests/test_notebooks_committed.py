@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,20 @@ def test_lesson_structure(path: Path) -> None:
     assert tagged, "at least one cell's output is compared by nbval (tag nbval-check-output)"
     for cell in tagged:
         assert cell["outputs"], "a tagged cell must print what nbval compares"
+
+
+RESIDUE = re.compile(r"/tmp/|/work/|/root/|/home/\w|load average|\bload avg\b|site-packages|"
+                     r"\bTODO\b|\bFIXME\b|0%\|\s*\| 0/")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_no_developer_residue_in_outputs(path: Path) -> None:
+    """Committed outputs show no machine paths, load averages or empty progress bars (issue #19)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for i, cell in enumerate(nb["cells"]):
+        for out in cell.get("outputs", []):
+            texts = [out.get("text", "")] + [v for k, v in out.get("data", {}).items()
+                                             if k.startswith("text/") and k != "text/html"]
+            for text in texts:
+                found = RESIDUE.search("".join(text))
+                assert found is None, f"cell {i} output shows {found.group(0)!r}"
