@@ -324,7 +324,7 @@ def style_vectors(images: Sequence[np.ndarray], layers: Sequence[str] = STYLE_LA
     vgg = get_extractor(tuple(layers))
     it = images
     if progress:
-        from tqdm.auto import tqdm
+        from .runtime import progress as tqdm  # a bar a saved notebook shows in its final state
 
         it = tqdm(images, desc="Gram features", leave=False)
     return np.stack([_gram_vector(vgg(check_image(img, f"images[{i}]", min_side=8)), layers)
