@@ -14,6 +14,7 @@ Lessons 00–08 (every lesson that shows or loads an image). Everything here rea
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import re
@@ -28,7 +29,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 __all__ = [
     "DATA_DIR", "ART_DIR", "CATALOG_PATH", "PHOTOS_DIR", "PHOTOS_CSV", "MAX_PIXELS", "MIN_SIDE",
     "ImageError", "EthicsNotice", "load_image", "Artwork", "COLUMNS", "Catalog", "load_catalog",
-    "load_photos",
+    "load_photos", "shown_notices", "forget_notices", "fresh_notices",
 ]
 
 #: The project's ``data/`` folder (read-only for the course).
@@ -51,7 +52,8 @@ class ImageError(ValueError):
 
 
 class EthicsNotice(UserWarning):
-    """Shown when a work whose catalog entry carries an ethics note is used as a style."""
+    """Shown when a work whose catalog entry carries an ethics note is used as a style or
+    trained on (:meth:`Artwork.use_as_style`), once per work per session."""
 
 
 # --------------------------------------------------------------------------------------
@@ -229,11 +231,69 @@ class Artwork:
         """The image as float32 RGB in [0, 1] (see :func:`load_image`)."""
         return load_image(self.path, max_side=max_side)
 
-    def warn_if_flagged(self) -> None:
-        """Show the catalog's ethics note, if any, as an :class:`EthicsNotice` warning."""
-        if self.ethics_note.strip():
-            warnings.warn(f"{self.title} ({self.culture_tradition}): {self.ethics_note}",
-                          EthicsNotice, stacklevel=2)
+    @property
+    def notice(self) -> str:
+        """The text of this work's ethics notice ("Title (tradition): note"); "" when unflagged."""
+        note = self.ethics_note.strip()
+        return f"{self.title} ({self.culture_tradition}): {note}" if note else ""
+
+    def warn_if_flagged(self, *, once: bool = True) -> bool:
+        """Show the catalog's ethics note, if any, as an :class:`EthicsNotice` warning.
+
+        Once per work per session: a work already shown (:func:`shown_notices`) is not shown
+        again unless ``once=False``. Returns whether a notice was shown.
+
+        >>> thangka = load_catalog()["tibetan__buddha-shakyamuni-as-lord-of-the-munis__mid17c"]
+        >>> with fresh_notices(), warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     first, again = thangka.warn_if_flagged(), thangka.warn_if_flagged()
+        >>> first, again, len(caught), caught[0].category.__name__
+        (True, False, 1, 'EthicsNotice')
+        """
+        if not self.notice or (once and self.id in _SHOWN):
+            return False
+        _SHOWN.add(self.id)
+        warnings.warn(self.notice, EthicsNotice, stacklevel=2)
+        return True
+
+    def use_as_style(self, max_side: int | None = None) -> np.ndarray:
+        """Load the image *to use it as a style or to train on it*: shows the work's ethics
+        note first (once per session, :meth:`warn_if_flagged`), then :meth:`load`.
+
+        Every course path that stylises with a catalog work or trains on it goes through here:
+        the lesson panels (:mod:`helpers.widgets`), CycleGAN's domains, AdaIN's training set,
+        :func:`helpers.study.load_style`. Showing a work (figures) uses :meth:`load`.
+        """
+        self.warn_if_flagged()
+        return self.load(max_side=max_side)
+
+
+#: Ids of the works whose ethics notice this session has already shown (see
+#: :meth:`Artwork.warn_if_flagged`).
+_SHOWN: set[str] = set()
+
+
+def shown_notices() -> frozenset[str]:
+    """The ids of the works whose ethics notice has been shown in this session."""
+    return frozenset(_SHOWN)
+
+
+def forget_notices() -> None:
+    """Start a new notice session: every flagged work will show its note again once."""
+    _SHOWN.clear()
+
+
+@contextlib.contextmanager
+def fresh_notices() -> Iterator[None]:
+    """A new notice session inside the block; the session's record is restored after it
+    (for tests and examples, which must not change what a notebook has been shown)."""
+    saved = set(_SHOWN)
+    _SHOWN.clear()
+    try:
+        yield
+    finally:
+        _SHOWN.clear()
+        _SHOWN.update(saved)
 
 
 #: The catalog's columns, in order (every field of :class:`Artwork` but ``folder``).

@@ -44,14 +44,20 @@ SHIPPED_TRAINING_SET: str = ("art corpus v1: 57 content images (10 photographs +
 def training_set(catalog: Catalog | None = None) -> tuple[list[Artwork], list[Artwork]]:
     """The images a run of this script trains on: (content, style). Content: every photograph
     and every artwork; style: every artwork; palette-reduced rows (display only) left out.
+    Shows the ethics note of every flagged image among them (an
+    :class:`~helpers.data.EthicsNotice`, once per work per session): the decoder learns from them.
 
-    >>> content, style = training_set()
+    >>> from helpers.data import fresh_notices
+    >>> with fresh_notices():        # a new notice session here, the caller's restored after
+    ...     content, style = training_set()
     >>> len(content), len(style), any(a.palette_reduced for a in content + style)
     (108, 98, False)
     """
     cat = load_catalog() if catalog is None else catalog
     styles = [a for a in cat.styles() if not a.palette_reduced]
     photos = [a for a in cat.contents() if not a.palette_reduced]
+    for a in photos + styles:
+        a.warn_if_flagged()
     return photos + styles, styles
 
 

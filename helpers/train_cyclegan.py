@@ -76,34 +76,48 @@ TRAIN_SIDES: tuple[int, ...] = (192, 256)
 CROP: int = 64
 
 
+def _with_notices(items: list[Artwork]) -> list[Artwork]:
+    """The domain, after showing the ethics note of each of its flagged images (once per
+    session, :meth:`helpers.data.Artwork.warn_if_flagged`): the model is trained on them."""
+    for a in items:
+        a.warn_if_flagged()
+    return items
+
+
 def photo_domain(held_out: bool = False) -> list[Artwork]:
     """Domain X. ``held_out=False``: the training photos, :data:`TRAIN_PHOTOS` (catalog
     photos, then the extra photos of :func:`helpers.data.load_photos`); ``held_out=True``:
-    the photos in :data:`HELD_OUT_PHOTOS`, in that order.
+    the photos in :data:`HELD_OUT_PHOTOS`, in that order. Shows the ethics note of every
+    flagged photo among them (an :class:`~helpers.data.EthicsNotice`, once per session).
 
-    >>> [p.id for p in photo_domain()][-2:]
-    ['skimage-coffee', 'skimage-rocket']
+    >>> from helpers.data import fresh_notices
+    >>> with fresh_notices():      # a new notice session here, the caller's restored after
+    ...     photos = photo_domain()  # shows the notes of 4 photos (colonial and tourist gazes)
+    >>> [p.id for p in photos][-2:], sum(bool(p.ethics_note) for p in photos)
+    (['skimage-coffee', 'skimage-rocket'], 4)
     """
     cat = load_catalog()
     if held_out:
-        return [cat[i] for i in HELD_OUT_PHOTOS]
+        return _with_notices([cat[i] for i in HELD_OUT_PHOTOS])
     extra = {p.id: p for p in load_photos()}
-    return [extra[i] if i in extra else cat[i] for i in TRAIN_PHOTOS]
+    return _with_notices([extra[i] if i in extra else cat[i] for i in TRAIN_PHOTOS])
 
 
 def art_domain(held_out: bool = False) -> list[Artwork]:
     """Domain Y: the ukiyo-e prints :data:`TRAIN_PRINTS`; ``held_out=True``: :data:`HELD_OUT_PRINT`.
+    Shows the ethics note of every flagged print among them, as :func:`photo_domain` does.
 
     >>> len(art_domain()), art_domain(held_out=True)[0].group
     (7, 'hiroshige')
     """
     cat = load_catalog()
-    return [cat[HELD_OUT_PRINT]] if held_out else [cat[i] for i in TRAIN_PRINTS]
+    return _with_notices([cat[HELD_OUT_PRINT]] if held_out else [cat[i] for i in TRAIN_PRINTS])
 
 
 def load_domain(items: Sequence[Artwork], max_side: int) -> list[np.ndarray]:
-    """Load every image of a domain with its longer side at most ``max_side`` px."""
-    return [a.load(max_side=max_side) for a in items]
+    """Load every image of a domain with its longer side at most ``max_side`` px (to train
+    on: :meth:`helpers.data.Artwork.use_as_style` shows a flagged image's note first)."""
+    return [a.use_as_style(max_side=max_side) for a in items]
 
 
 def make_samplers(seed: int, sides: tuple[int, ...] = TRAIN_SIDES, crop: int = CROP

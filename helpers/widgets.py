@@ -7,6 +7,12 @@ status line, and the result as a JPEG image), the same ``run()`` (what the butto
 when displayed, a static copy of the default result for readers without a running kernel
 (a notebook viewer shows no widgets). Plain ipywidgets: works offline, no extensions.
 
+When the chosen work (or photo) carries an ethics note in the catalog, the panel shows it
+under the Run button (``notice``) and in the static copy's credit; rendering loads the work
+with :meth:`helpers.data.Artwork.use_as_style` (and checks the photo with
+:meth:`~helpers.data.Artwork.warn_if_flagged`), which also show the note as an
+:class:`~helpers.data.EthicsNotice` warning once per session.
+
 Each widget carries a stable ``description`` (:data:`DESCRIPTIONS`, :data:`PANEL_DESCRIPTIONS`)
 so that a browser test can find it. A lesson can reuse :class:`StylePanel` with its own method
 by passing a ``render(content, style, *, style_weight, size, preserve_color) → image``:
@@ -62,8 +68,9 @@ class Panel:
     """What every lesson panel shares; a subclass adds its controls and :meth:`render`.
 
     Built here: ``content`` and ``work`` dropdowns (the catalog's photos and style works),
-    ``preserve_color`` (checkbox), ``run_button``, ``status`` (a label) and ``image`` (the
-    result, JPEG, shown ``display_width`` px wide). :meth:`run` renders with the current
+    ``preserve_color`` (checkbox), ``run_button``, ``status`` (a label), ``notice`` (a label:
+    the ethics notes of the chosen work and photo, empty when neither has one) and ``image``
+    (the result, JPEG, shown ``display_width`` px wide). :meth:`run` renders with the current
     settings, shows the result and returns it; ``runs`` and ``last_image`` record it.
     """
 
@@ -84,6 +91,10 @@ class Panel:
         self.run_button = w.Button(description="Run", button_style="primary", icon="play",
                                    tooltip="Render the photo in the chosen style")
         self.status = w.Label(value="Choose a style and a photo, then press Run.")
+        self.notice = w.Label(value="")
+        for chooser in (self.work, self.content):
+            chooser.observe(lambda change: self._show_notice(), names="value")
+        self._show_notice()
         self.image = w.Image(format="jpeg", width=int(display_width))
         self.run_button.on_click(lambda _: self.run())
         self.runs, self.last_image, self.last_seconds = 0, None, float("nan")
@@ -93,7 +104,14 @@ class Panel:
         """The panel: the given rows of controls, then Run with the status, then the image."""
         import ipywidgets as w
 
-        self.widget = w.VBox(list(rows) + [w.HBox([self.run_button, self.status]), self.image])
+        self.widget = w.VBox(list(rows) + [w.HBox([self.run_button, self.status]), self.notice,
+                                           self.image])
+
+    def _show_notice(self) -> None:
+        """Put the ethics notes of the chosen work and photo (if any) under the Run button."""
+        chosen = [self.catalog[i] for i in (self.work.value, self.content.value) if i]
+        notes = [a.notice for a in chosen if a.notice]
+        self.notice.value = "Ethics note: " + " · ".join(notes) if notes else ""
 
     def render(self) -> np.ndarray:
         """The image (H, W, 3) in [0, 1] for the current settings."""
@@ -130,8 +148,9 @@ class Panel:
         if self.last_image is None:
             self.run()  # the default result, so that there is something to see at once
         display(self.widget)
+        note = f"  \n**{self.notice.value}**" if self.notice.value else ""
         display(Markdown(f"*Static copy of the result (for viewers without a running kernel):* "
-                         f"{self.caption()}"))
+                         f"{self.caption()}{note}"))
         display(Image(data=_jpeg(self.last_image), width=self.image.width))
 
 
@@ -208,8 +227,10 @@ class StylePanel(Panel):
     def render(self) -> np.ndarray:
         size = int(self.size.value)
         load = max(size, 256)
-        return self.render_fn(self.catalog[self.content.value].load(max_side=load),
-                              self.catalog[self.work.value].load(max_side=load),
+        photo = self.catalog[self.content.value]
+        photo.warn_if_flagged()
+        return self.render_fn(photo.load(max_side=load),
+                              self.catalog[self.work.value].use_as_style(max_side=load),
                               style_weight=float(self.style_weight.value), size=size,
                               preserve_color=bool(self.preserve_color.value))
 
@@ -250,10 +271,13 @@ class AdaINPanel(Panel):
         from . import adain, images
 
         if content_id not in self._features:
-            img = adain.crop8(self.catalog[content_id].load(max_side=self.size))
+            photo = self.catalog[content_id]
+            photo.warn_if_flagged()
+            img = adain.crop8(photo.load(max_side=self.size))
             self._features[content_id] = (img, self.stylizer.encode(img)[adain.ENCODER_LAYER])
         if work_id not in self._stats:
-            self._stats[work_id] = self.stylizer.stats(self.catalog[work_id].load(max_side=self.size))
+            style_image = self.catalog[work_id].use_as_style(max_side=self.size)
+            self._stats[work_id] = self.stylizer.stats(style_image)
         img, fc = self._features[content_id]
         mu, sigma = self._stats[work_id]
         t = alpha * adain.adain_from_stats(fc, mu, sigma) + (1.0 - alpha) * fc

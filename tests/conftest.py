@@ -25,3 +25,13 @@ def catalog():  # type: ignore[no-untyped-def]
     from helpers import data
 
     return data.load_catalog()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_ethics_notices():  # type: ignore[no-untyped-def]
+    """Each test is a new notice session: a work's ethics note shows once per session, so a
+    test that expects a notice must not depend on which tests ran before it."""
+    from helpers import data
+
+    with data.fresh_notices():
+        yield
