@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 from .data import Artwork, Catalog
 
-__all__ = ["approx_year", "holder", "licence_basis", "datasheet", "ETHICS_KINDS", "ethics_categories",
-           "flagged"]
+__all__ = ["approx_year", "holder", "licence_basis", "source_repository", "datasheet", "ETHICS_KINDS",
+           "ethics_categories", "flagged"]
 
 
 def flagged(works: Sequence[Artwork]) -> list[Artwork]:
@@ -78,21 +78,49 @@ def licence_basis(artwork: Artwork) -> str:
     return "public domain by age"
 
 
+_REPOSITORY = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+)@(?P<commit>[0-9a-f]{7,40})\b")
+
+
+def source_repository(artwork: Artwork) -> tuple[str, str] | None:
+    """The public code repository (``owner/name``) and commit the course copied the image
+    from, read from the ``source`` column ("repository@commit: path"); ``None`` for an image
+    that did not come through a repository (the generated patterns, a package's sample photos).
+
+    >>> from helpers.data import load_catalog
+    >>> source_repository(load_catalog()["armenian__toros-roslin-canon-table-page__1256"])
+    ('SarahAndyshak/virtual-visit', '624732d')
+    """
+    m = _REPOSITORY.match(artwork.source.strip())
+    return (m.group("repo"), m.group("commit")) if m else None
+
+
 def datasheet(catalog: Catalog) -> list[dict]:
-    """One row per tradition (styles) plus one for the photos: counts, dates, holders,
-    licence bases, palette-reduced and ethics-flagged counts, and confidence."""
+    """One row per tradition (styles) plus one for the photos: counts of rows (``n``, images),
+    works (scroll sections count once) and groups (artist or series), dates, holders (and how
+    many rows name one), licence bases, palette-reduced and ethics-flagged counts, confidence.
+
+    >>> from helpers.data import load_catalog
+    >>> row = datasheet(load_catalog())[0]
+    >>> row["tradition"], row["n"], row["works"], row["groups"], row["holder_named"]
+    ('european-painting', 30, 30, 18, 30)
+    """
     rows = []
-    groups = catalog.traditions() + ["content"]
-    for t in groups:
+    traditions = catalog.traditions() + ["content"]
+    for t in traditions:
         works = catalog.by_tradition(t)
         years = [y for y in (approx_year(w.date) for w in works) if y is not None]
+        holders = Counter(holder(w) for w in works)
         rows.append({
             "tradition": t,
             "n": len(works),
+            "works": len({w.work_title for w in works}),
+            "groups": len({w.group for w in works}),
             "earliest": min(years) if years else None,
             "latest": max(years) if years else None,
             "undated": len(works) - len(years),
-            "holders": Counter(holder(w) for w in works),
+            "holders": holders,
+            "holder_named": sum(n for h, n in holders.items()
+                                if h not in ("not stated", "many impressions")),
             "licence": Counter(licence_basis(w) for w in works),
             "palette_reduced": sum(w.palette_reduced for w in works),
             "ethics_flagged": len(flagged(works)),
