@@ -1,13 +1,14 @@
-"""Gatys-style neural style transfer: Gram matrices, the three losses, and :func:`stylize`.
+"""Gatys-style neural style transfer: :func:`stylize` and its options (NumPy in, NumPy out).
 
-Lessons 03 and 04 (and lesson 06's comparison with AdaIN).
+Lessons 03, 04 and 09 (and lesson 06's comparison with AdaIN).
 
-G = FᵀF / N is the Gram matrix of a feature map F (N = H·W positions, C channels): dividing
-by N makes it independent of image size (Gatys et al. divide the loss by 4C²N² instead; any
-such constant is a different β in disguise). L_total = α·L_content + β·L_style + γ·L_tv with
-:func:`content_loss` (mean squared feature difference at one layer), :func:`style_loss` (Gram
-errors over layers; ``style_norm="relative"`` divides each layer's by the target's mean square,
-so β means the same for a pale ink painting and a saturated print) and :func:`tv_loss`.
+The losses live in :mod:`helpers.style_loss` and are re-exported here under the same names
+(:func:`gram_matrix`, :func:`content_loss`, :func:`style_loss`, :func:`tv_loss`,
+:class:`StyleTransferLoss`, the default weights): L_total = α·L_content + β·L_style + γ·L_tv,
+with ``style_norm="relative"`` dividing each layer's Gram error by the painting's mean square,
+so β means the same for a pale ink painting and a saturated print. Lesson 09's spatial control
+is ``stylize(..., regions=[(photo_mask, painting_mask), ...])``: guided Gram matrices, region
+by region (:func:`guided_gram_matrix`).
 
 One call stylises an image (NumPy in, NumPy out):
 
@@ -20,9 +21,7 @@ One call stylises an image (NumPy in, NumPy out):
 
 from __future__ import annotations
 
-import functools
 import inspect
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,212 +34,20 @@ from . import features
 from .data import MIN_SIDE
 from .images import check_image, luminance, match_color, preserve_color as keep_colours
 from .images import resize_exact, resize_to
+from .style_loss import (DEFAULT_CONTENT_WEIGHT, DEFAULT_STYLE_NORM, DEFAULT_STYLE_WEIGHTS,
+                         DEFAULT_TV_WEIGHT, STYLE_NORMS, StyleTransferLoss, content_loss,
+                         gram_matrix, guided_gram_matrix, style_loss, tv_loss)
+from .style_loss import _as_style_list, _check_weights, check_regions, resize_mask
 
 __all__ = [
     "DEFAULT_CONTENT_WEIGHT", "DEFAULT_TV_WEIGHT", "DEFAULT_STYLE_WEIGHTS", "STYLE_NORMS",
     "DEFAULT_STYLE_NORM", "OPTIMIZERS", "PRESERVE_COLOR",
-    "gram_matrix", "content_loss", "style_loss", "tv_loss", "StyleTransferLoss",
-    "StylizeResult", "stylize", "run_style_transfer", "synthesize_texture",
+    "gram_matrix", "guided_gram_matrix", "content_loss", "style_loss", "tv_loss",
+    "StyleTransferLoss", "StylizeResult", "stylize", "run_style_transfer", "synthesize_texture",
 ]
 
-#: Default weights α, γ, and β per style normalisation: "raw" is the TensorFlow tutorial's loss
-#: and β; "relative" (the default) was tuned so that one β stylises every work (lesson 04).
-DEFAULT_CONTENT_WEIGHT = 1e4
-DEFAULT_TV_WEIGHT = 30.0
-DEFAULT_STYLE_WEIGHTS = {"relative": 1e9, "raw": 1e-2}
-STYLE_NORMS = tuple(DEFAULT_STYLE_WEIGHTS)
-DEFAULT_STYLE_NORM = "relative"
 OPTIMIZERS = ("lbfgs", "adam")
 PRESERVE_COLOR = (None, "luminance", "match")
-
-
-def gram_matrix(features) -> tf.Tensor:  # type: ignore[no-untyped-def]
-    """Size-normalised Gram matrices of a batch of feature maps (N, H, W, C) → (N, C, C)."""
-    x = tf.convert_to_tensor(features, dtype=tf.float32)
-    if x.shape.rank != 4:
-        raise ValueError(f"expected feature maps of shape (N, H, W, C), got {x.shape}")
-    positions = tf.cast(tf.shape(x)[1] * tf.shape(x)[2], tf.float32)
-    return tf.einsum("nhwc,nhwd->ncd", x, x) / positions
-
-
-def content_loss(generated, target) -> tf.Tensor:  # type: ignore[no-untyped-def]
-    """L_content = mean over positions and channels of (F^G − F^C)², one layer.
-
-    >>> float(content_loss(np.ones((1, 2, 2, 3)), np.zeros((1, 2, 2, 3))))
-    1.0
-    """
-    g = tf.convert_to_tensor(generated, dtype=tf.float32)
-    t = tf.convert_to_tensor(target, dtype=tf.float32)
-    return tf.reduce_mean(tf.square(g - t))
-
-
-def _gram_scale(target, style_norm: str) -> tf.Tensor:  # type: ignore[no-untyped-def]
-    """1 (raw) or 1 / mean(G_S²) (relative) for one layer's target Gram matrix."""
-    if style_norm not in STYLE_NORMS:
-        raise ValueError(f"style_norm must be one of {STYLE_NORMS}, got {style_norm!r}")
-    if style_norm == "raw":
-        return tf.constant(1.0)
-    t = tf.convert_to_tensor(target, dtype=tf.float32)
-    # the floor only keeps an all-zero target (a black image) finite
-    return 1.0 / tf.maximum(tf.reduce_mean(tf.square(t)), 1e-12)
-
-
-def style_loss(generated_grams: Sequence, target_grams: Sequence,  # type: ignore[type-arg]
-               layer_weights: Sequence[float] | None = None,
-               style_norm: str = DEFAULT_STYLE_NORM) -> tf.Tensor:
-    """L_style = Σ_l w_l · mean over (i, j) of (G^G_l − G^S_l)² [/ mean((G^S_l)²) if relative].
-
-    Equal layer weights w_l = 1/L by default. ``style_norm="raw"`` is the TensorFlow
-    tutorial's loss; ``"relative"`` divides each layer's term by its target's mean square.
-
-    >>> float(style_loss([np.ones((1, 2, 2))], [np.zeros((1, 2, 2))], style_norm="raw"))
-    1.0
-    >>> float(style_loss([np.ones((1, 2, 2))], [np.full((1, 2, 2), 2.0)], style_norm="relative"))
-    0.25
-    """
-    if len(generated_grams) != len(target_grams):
-        raise ValueError(f"{len(generated_grams)} generated Gram matrices but "
-                         f"{len(target_grams)} targets")
-    weights = _weights(layer_weights, len(generated_grams), "style_layer_weights", "style layer")
-    total = tf.constant(0.0)
-    for w, g, t in zip(weights, generated_grams, target_grams):
-        g = tf.convert_to_tensor(g, dtype=tf.float32)
-        t = tf.convert_to_tensor(t, dtype=tf.float32)
-        total = total + float(w) * _gram_scale(t, style_norm) * tf.reduce_mean(tf.square(g - t))
-    return total
-
-
-def tv_loss(images) -> tf.Tensor:  # type: ignore[no-untyped-def]
-    """Total variation, summed over the batch: Σ |differences| between vertical and horizontal
-    neighbours (``tf.image.total_variation``, the tutorial's). One white pixel of 2×2: 2.
-
-    >>> img = np.zeros((2, 2, 1), np.float32); img[0, 0] = 1
-    >>> float(tv_loss(img))
-    2.0
-    """
-    x = tf.convert_to_tensor(images, dtype=tf.float32)
-    return tf.reduce_sum(tf.image.total_variation(x))
-
-
-def _weights(values: Sequence[float] | None, n: int, name: str, what: str) -> list[float]:
-    """Non-negative weights, one per ``what``; equal (1/n) when ``values`` is None."""
-    if n == 0:
-        raise ValueError(f"at least one {what} is needed")
-    w = [1.0 / n] * n if values is None else [float(v) for v in values]
-    if len(w) != n:
-        raise ValueError(f"{name} has {len(w)} entries for {n} {what}s")
-    if any(v < 0 or not math.isfinite(v) for v in w) or sum(w) <= 0:
-        raise ValueError(f"{name} must be finite and non-negative with a positive sum, got {w}")
-    return w
-
-
-def _layers_for(style_layers: tuple[str, ...], content_layer: str) -> tuple[str, ...]:
-    return tuple(n for n in features.LAYERS if n in set(style_layers) | {content_layer})
-
-
-@functools.lru_cache(maxsize=8)
-def _loss_fn(style_layers: tuple[str, ...], content_layer: str, dtype: str):  # type: ignore[no-untyped-def]
-    """``tf.function``s (image, *targets) → (total, gradient, parts) and → (total, parts)."""
-    model = features.get_extractor(_layers_for(style_layers, content_layer), dtype).model
-
-    def losses(x, content_target, style_targets, layer_scales, weights):  # type: ignore[no-untyped-def]
-        acts = model(features.preprocess_caffe(x), training=False)
-        lc = content_loss(acts[content_layer], content_target)
-        ls = tf.constant(0.0)
-        for i, name in enumerate(style_layers):
-            ls = ls + layer_scales[i] * tf.reduce_mean(
-                tf.square(gram_matrix(acts[name]) - style_targets[i]))
-        ltv = tv_loss(x)
-        total = weights[0] * lc + weights[1] * ls + weights[2] * ltv
-        return total, tf.stack([lc, ls, ltv])
-
-    @tf.function(reduce_retracing=True)
-    def value_and_grad(x, *targets):  # type: ignore[no-untyped-def]
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            total, parts = losses(x, *targets)
-        return total, tape.gradient(total, x), parts
-
-    return value_and_grad, tf.function(losses, reduce_retracing=True)
-
-
-class StyleTransferLoss:
-    """L_total(x) = α·L_content + β·L_style + γ·L_tv for a fixed content image and style target.
-
-    ``styles`` is one image or a list; with several, the target Gram matrices are their
-    ``blend``-weighted average. Call :meth:`value_and_grad` with an image batch (1, H, W, 3)
-    (a ``tf.Tensor`` in [0, 1]) for the loss and its gradient, or :meth:`__call__` with a
-    NumPy image for the loss parts as floats. Images may be float in [0, 1] or uint8.
-
-    >>> loss = StyleTransferLoss(np.full((32, 32, 3), .5, np.float32), np.random.rand(32, 32, 3))
-    >>> sorted(loss(np.full((32, 32, 3), .5, np.float32)))
-    ['content', 'style', 'total', 'tv']
-    """
-
-    def __init__(self, content: np.ndarray, styles, *,  # type: ignore[no-untyped-def]
-                 content_weight: float = DEFAULT_CONTENT_WEIGHT, style_weight: float | None = None,
-                 tv_weight: float = DEFAULT_TV_WEIGHT, style_norm: str = DEFAULT_STYLE_NORM,
-                 style_layers: Sequence[str] = features.STYLE_LAYERS,
-                 style_layer_weights: Sequence[float] | None = None,
-                 content_layer: str = features.CONTENT_LAYER,
-                 blend: Sequence[float] | None = None, dtype: str = "float32"):
-        _gram_scale(tf.ones(()), style_norm)  # checks the name before any work
-        style_weight = DEFAULT_STYLE_WEIGHTS[style_norm] if style_weight is None else style_weight
-        _check_weights(content_weight, style_weight, tv_weight)
-        self.style_layers = tuple(style_layers)
-        self.content_layer = content_layer
-        unknown = [n for n in self.style_layers + (content_layer,) if n not in features.LAYERS]
-        if unknown:
-            raise ValueError(f"unknown VGG16 layers {unknown}; choose from {list(features.LAYERS)}")
-        if dtype not in ("float32", "bfloat16"):
-            raise ValueError(f"dtype must be 'float32' or 'bfloat16', got {dtype!r}")
-        self.dtype, self.style_norm = dtype, style_norm
-        content = check_image(content, "content")
-        style_list = _as_style_list(styles)
-        blend_w = _weights(blend, len(style_list), "blend", "style image")
-        blend_w = [v / sum(blend_w) for v in blend_w]
-        layer_w = _weights(style_layer_weights, len(self.style_layers), "style_layer_weights",
-                           "style layer")
-        self.weights = tf.constant([content_weight, style_weight, tv_weight], tf.float32)
-        extractor = features.get_extractor(_layers_for(self.style_layers, content_layer), dtype)
-        self.content_target = extractor(content)[content_layer]
-        grams: list[tf.Tensor] = [tf.zeros(())] * len(self.style_layers)
-        for w, s in zip(blend_w, style_list):
-            acts = extractor(s)
-            for i, name in enumerate(self.style_layers):
-                grams[i] = grams[i] + w * gram_matrix(acts[name])
-        self.style_targets = tuple(grams)
-        # layer weight × normalisation, folded into one number per layer
-        self.layer_scales = tf.stack([w * _gram_scale(g, style_norm)
-                                      for w, g in zip(layer_w, grams)])
-        self._value_and_grad, self._value = _loss_fn(self.style_layers, content_layer, dtype)
-
-    def value_and_grad(self, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-        """(total loss, d total / d x, [content, style, tv] unweighted) for x of shape (1, H, W, 3)."""
-        return self._value_and_grad(x, self.content_target, self.style_targets,
-                                    self.layer_scales, self.weights)
-
-    def __call__(self, image: np.ndarray) -> dict[str, float]:
-        """The loss of one image (H, W, 3): total and the unweighted parts."""
-        x = tf.convert_to_tensor(check_image(image, "image")[None])
-        total, parts = self._value(x, self.content_target, self.style_targets,
-                                   self.layer_scales, self.weights)
-        c, s, t = (float(v) for v in parts.numpy())
-        return {"total": float(total), "content": c, "style": s, "tv": t}
-
-
-def _check_weights(content_weight: float, style_weight: float, tv_weight: float) -> None:
-    for name, v in (("content_weight", content_weight), ("style_weight", style_weight),
-                    ("tv_weight", tv_weight)):
-        if not isinstance(v, (int, float, np.floating, np.integer)) or not math.isfinite(v) or v < 0:
-            raise ValueError(f"{name} must be a finite number ≥ 0, got {v!r}")
-
-
-def _as_style_list(styles) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
-    styles = [styles] if isinstance(styles, np.ndarray) and styles.ndim in (2, 3) else list(styles)
-    if not styles:
-        raise ValueError("give at least one style image")
-    return [check_image(s, f"style[{i}]", MIN_SIDE) for i, s in enumerate(styles)]
 
 
 @dataclass
@@ -313,6 +120,7 @@ def stylize(
     preserve_color: str | None = None, blend: Sequence[float] | None = None,
     dtype: str = "float32", max_seconds: float | None = None, progress: bool = True,
     callback: Callable[[int, np.ndarray, float], None] | None = None, callback_every: int = 10,
+    regions: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> np.ndarray:
     """Render ``content`` in the style of ``style`` (Gatys et al.); NumPy in, NumPy out.
 
@@ -338,10 +146,17 @@ def stylize(
       ``init``: the starting image (default the content), e.g. a decoder's output to refine.
     - ``progress``: a tqdm bar. ``callback(step, image, loss)``: at step 0 (the start), every
       ``callback_every`` iterations and at the end (never twice for one step).
+    - ``regions`` (lesson 09; one style image): spatial control by guided Gram matrices (Gatys
+      et al. 2017). A list of (photo mask, painting mask) pairs, each mask (H, W) in [0, 1] at
+      the size of ``content`` and of ``style`` as given; they are resized with the images. Region
+      r of the output is pushed towards the Gram statistics of region r of the painting, each
+      region normalised on its own; pixels outside every photo mask get no style term.
+      Weighting and normalisation: :class:`StyleTransferLoss`.
 
     Returns the stylised image, float32 (h, w, 3) in [0, 1], longer side ``size``. Raises
     ``ValueError`` naming the argument for a bad weight, optimiser, colour mode, normalisation,
-    ``steps``, image, or a size whose result would be under 16 px a side.
+    ``steps``, image, mask (``regions[r][0]``/``[1]``: shape, values, all zeros), or a size
+    whose result would be under 16 px a side.
     """
     return _transfer(dict(locals())).image  # every argument by name, to the one implementation
 
@@ -403,6 +218,11 @@ def _transfer(s: dict[str, Any], stop_at_loss: float | None = None) -> StylizeRe
     _check_weights(s["content_weight"], s["style_weight"] or 0.0, s["tv_weight"])
     content = check_image(s["content"], "content")
     styles = _as_style_list(s["style"])
+    regions = None
+    if s["regions"] is not None:
+        if len(styles) != 1:
+            raise ValueError(f"regions works with one style image, got {len(styles)}")
+        regions = check_regions(s["regions"], content.shape[:2], styles[0].shape[:2])
     scales, callback, every = s["scales"], s["callback"], s["callback_every"]
     shapes = _scale_shapes(content.shape[:2], s["size"], scales)
 
@@ -435,8 +255,11 @@ def _transfer(s: dict[str, Any], stop_at_loss: float | None = None) -> StylizeRe
             factor = 2 ** (scales - 1 - k)
             c_k = resize_exact(final, hw) if factor > 1 else final
             s_side = max(MIN_SIDE, round((s["style_size"] or s["size"]) / factor))
+            s_k = [resize_to(st, s_side) for st in styles]
+            regions_k = None if regions is None else [
+                (resize_mask(p, hw), resize_mask(q, s_k[0].shape[:2])) for p, q in regions]
             loss = StyleTransferLoss(
-                c_k, [resize_to(st, s_side) for st in styles],
+                c_k, s_k, regions=regions_k,
                 content_weight=s["content_weight"], style_weight=s["style_weight"],
                 tv_weight=s["tv_weight"], style_norm=s["style_norm"],
                 style_layers=s["style_layers"], style_layer_weights=s["style_layer_weights"],
