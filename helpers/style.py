@@ -63,7 +63,7 @@ class StylizeResult:
 
 
 def _progress(total: int, enabled: bool, desc: str):  # type: ignore[no-untyped-def]
-    from tqdm.auto import tqdm
+    from .runtime import progress as tqdm  # a bar a saved notebook shows in its final state
 
     return tqdm(total=total, desc=desc, leave=False, disable=not enabled)
 
