@@ -57,8 +57,12 @@ def show_images(
         raise ValueError(f"{n} images but {len(captions)} captions")
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.15),
-                             squeeze=False)
+    wrapped = [wrap(c, caption_width) for c in captions] if captions is not None else []
+    # room for the longest caption: a full credit is never cut, so a long one needs height
+    lines = max((c.count("\n") + 1 for c in wrapped), default=0)
+    caption_h = lines * fontsize * 1.3 / 72
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=(size * ncols, nrows * (size + caption_h + 0.15)))
     for i, ax in enumerate(axes.flat):
         ax.set_axis_off()
         if i >= n:
@@ -66,7 +70,7 @@ def show_images(
         img = np.asarray(images[i])
         ax.imshow(np.clip(img, 0, 1) if cmap is None else img, cmap=cmap)
         if captions is not None:
-            ax.set_title(wrap(captions[i], caption_width), fontsize=fontsize, pad=3)
+            ax.set_title(wrapped[i], fontsize=fontsize, pad=3)
     if title:
         fig.suptitle(title, fontsize=fontsize + 3)
     fig.tight_layout()
