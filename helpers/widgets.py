@@ -1,7 +1,8 @@
 """Interactive panels: pick a photo and a style work, set a few controls, press Run.
 
-Lessons 04 (:class:`StylePanel`, optimisation with :func:`helpers.style.stylize`) and 06
-(:class:`AdaINPanel`, one pass of the AdaIN network). Both are a :class:`Panel`: the same
+Lessons 04 (:class:`StylePanel`, optimisation with :func:`helpers.style.stylize`), 06
+(:class:`AdaINPanel`, one pass of the AdaIN network) and 09 (:class:`GuidedStylePanel`: lesson
+04's panel with the empty-space mask, its preview, and the brush scale). Both are a :class:`Panel`: the same
 layout (dropdowns, the method's controls, a *Preserve colour* box, a **Run** button with a
 status line, and the result as a JPEG image), the same ``run()`` (what the button does), and,
 when displayed, a static copy of the default result for readers without a running kernel
@@ -42,14 +43,16 @@ if TYPE_CHECKING:  # annotations only: importing adain (TensorFlow) at module to
 
     from . import adain
 
-__all__ = ["Render", "DESCRIPTIONS", "PANEL_DESCRIPTIONS", "Panel", "stylize_render",
-           "StylePanel", "AdaINPanel"]
+__all__ = ["Render", "DESCRIPTIONS", "PANEL_DESCRIPTIONS", "GUIDED_DESCRIPTIONS", "Panel",
+           "stylize_render", "StylePanel", "guided_render", "mask_preview", "GuidedStylePanel", "AdaINPanel"]
 
 Render = Callable[..., np.ndarray]
 
 #: Lesson 04's widgets, in display order (stable: browser tests rely on them).
 DESCRIPTIONS = ("Tradition", "Style work", "Content photo", "Style weight", "Size (px)",
                 "Preserve colour", "Run")
+#: What lesson 09's panel adds to lesson 04's, in display order.
+GUIDED_DESCRIPTIONS: tuple[str, ...] = ("Keep empty space", "Style scale")
 #: Lesson 06's widgets, in display order.
 PANEL_DESCRIPTIONS: tuple[str, ...] = ("Content photo", "Style work", "Alpha", "Preserve colour",
                                        "Run")
@@ -237,6 +240,83 @@ class StylePanel(Panel):
     def caption(self) -> str:
         return (f"{super().caption()}; style weight {self.style_weight.value:.1e}, "
                 f"{self.size.value} px{', colour preserved' if self.preserve_color.value else ''}")
+
+
+def guided_render(steps: int = 100) -> Render:
+    """A ``render`` for :class:`GuidedStylePanel`: :func:`helpers.style.stylize` with, when
+    ``keep_empty``, ``regions=regions.void_and_mass(content, style)`` (void to void, mass to
+    mass), and the style image at ``style_scale`` × the output's size (smaller: larger marks)."""
+    from . import regions, style
+
+    def render(content: np.ndarray, style_image: np.ndarray, *, style_weight: float, size: int,
+               preserve_color: bool, keep_empty: bool, style_scale: float) -> np.ndarray:
+        return style.stylize(content, style_image, style_weight=style_weight, size=size,
+                             style_size=max(data.MIN_SIDE, round(style_scale * size)), steps=steps,
+                             preserve_color="luminance" if preserve_color else None,
+                             regions=regions.void_and_mass(content, style_image) if keep_empty else None,
+                             progress=False)
+
+    return render
+
+
+def mask_preview(content: np.ndarray, style_image: np.ndarray, height: int = 128) -> np.ndarray:
+    """The photo's and the painting's flat masks (:func:`helpers.regions.flat_mask`, white =
+    flat), side by side at ``height`` px, as an RGB image."""
+    from . import images, regions
+
+    parts = []
+    for img in (content, style_image):
+        m = regions.flat_mask(images.resize_to(img, 256))
+        w = max(1, round(m.shape[1] * height / m.shape[0]))
+        parts += [images.resize_exact(np.repeat(m[..., None], 3, -1), (height, w)),
+                  np.full((height, 8, 3), 0.5, np.float32)]
+    return np.concatenate(parts[:-1], axis=1)
+
+
+class GuidedStylePanel(StylePanel):
+    """Lesson 09: lesson 04's panel plus *Keep empty space* (guided Gram matrices, the photo's
+    flat regions matched to the painting's), *Style scale* (the style image's size as a multiple
+    of the output's) and a preview of the two masks, updated on each run.
+
+    ``render(content, style, *, style_weight, size, preserve_color, keep_empty, style_scale)``
+    (default :func:`guided_render`); ``scales``: the style scales offered (1 is selected if
+    offered); other arguments as :class:`StylePanel`.
+    """
+
+    def __init__(self, render: Render | None = None, *, scales: Sequence[float] = (0.5, 1.0, 2.0),
+                 keep_empty: bool = True, **kwargs: Any):
+        import ipywidgets as w
+
+        if not scales or any(not float(s) > 0 for s in scales):
+            raise ValueError(f"scales must be a non-empty list of numbers > 0, got {scales!r}")
+        super().__init__(render or guided_render(), **kwargs)
+        self.keep_empty = w.Checkbox(value=keep_empty, description=GUIDED_DESCRIPTIONS[0],
+                                     indent=False)
+        values = [float(s) for s in scales]
+        self.style_scale = w.Dropdown(options=[(f"{s:g}× the output", s) for s in values],
+                                      value=1.0 if 1.0 in values else values[0],
+                                      description=GUIDED_DESCRIPTIONS[1],
+                                      style={"description_width": "initial"})
+        self.masks = w.Image(format="jpeg", width=int(self.image.width) // 2)
+        self._layout([self.tradition, self.work, self.content, self.style_weight,
+                      w.HBox([self.size, self.preserve_color]),
+                      w.HBox([self.keep_empty, self.style_scale]),
+                      w.Label(value="Flat (white) in the photo | in the painting:"), self.masks])
+
+    def render(self) -> np.ndarray:
+        size = int(self.size.value)
+        load = max(size, 256)
+        content = self.catalog[self.content.value].load(max_side=load)
+        art = self.catalog[self.work.value].load(max_side=load)
+        self.masks.value = _jpeg(mask_preview(content, art))
+        return self.render_fn(content, art, style_weight=float(self.style_weight.value), size=size,
+                              preserve_color=bool(self.preserve_color.value),
+                              keep_empty=bool(self.keep_empty.value),
+                              style_scale=float(self.style_scale.value))
+
+    def caption(self) -> str:
+        kept = "empty space kept" if self.keep_empty.value else "plain transfer"
+        return f"{super().caption()}; {kept}, style at {self.style_scale.value:g}× the output"
 
 
 class AdaINPanel(Panel):

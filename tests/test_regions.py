@@ -216,3 +216,45 @@ def test_liubai_score_of_a_resized_photo_needs_the_same_size() -> None:
     photo = _sky_and_ground()
     small = images.resize_to(photo, 32)
     assert regions.liubai_score(small, small) == 0.0
+
+
+# ---------------------------------------------------------------------------------------
+# Lesson 09's panel (helpers.widgets.GuidedStylePanel)
+# ---------------------------------------------------------------------------------------
+
+
+def test_guided_panel_passes_the_mask_and_scale_settings_and_previews_the_masks() -> None:
+    from helpers import widgets
+
+    seen = {}
+
+    def render(content, art, **kw):  # type: ignore[no-untyped-def]
+        seen.update(kw)
+        return images.resize_to(content, kw["size"])
+
+    panel = widgets.GuidedStylePanel(render, sizes=(48,), tradition="chinese")
+    assert (panel.keep_empty.description, panel.style_scale.description) == widgets.GUIDED_DESCRIPTIONS
+    assert panel.keep_empty.value is True and panel.style_scale.value == 1.0
+    panel.style_scale.value = 0.5
+    panel.keep_empty.value = False
+    panel.run_button.click()
+    assert panel.runs == 1 and seen["keep_empty"] is False and seen["style_scale"] == 0.5
+    assert seen["size"] == 48 and panel.masks.value[:2] == b"\xff\xd8"       # a JPEG preview
+    assert "plain transfer" in panel.status.value and "0.5×" in panel.status.value
+    with pytest.raises(ValueError, match="scales"):
+        widgets.GuidedStylePanel(render, scales=(0,))
+
+
+def test_guided_render_keeps_the_sky_emptier_than_plain_transfer() -> None:
+    from helpers import widgets
+
+    photo = np.full((48, 48, 3), 0.7, np.float32)
+    photo[24:] = np.random.default_rng(20).random((24, 48, 3))
+    art = photo[::-1].copy()                      # flat below, busy above
+    art[24:] = np.full(3, 0.9, np.float32)
+    render = widgets.guided_render(steps=8)
+    kw = {"style_weight": 1e9, "size": 48, "preserve_color": False, "style_scale": 1.0}
+    guided, plain = render(photo, art, keep_empty=True, **kw), render(photo, art, keep_empty=False, **kw)
+    sky = np.zeros((48, 48)); sky[:20] = 1
+    assert regions.liubai_score(guided, photo, sky) < regions.liubai_score(plain, photo, sky)
+    assert widgets.mask_preview(photo, art).shape[0] == 128
