@@ -1,10 +1,11 @@
 """Interactive panels: pick a photo and a style work, set a few controls, press Run.
 
 Lessons 04 (:class:`StylePanel`, optimisation with :func:`helpers.style.stylize`), 06
-(:class:`AdaINPanel`, one pass of the AdaIN network) and 09 (:class:`GuidedStylePanel`: lesson
-04's panel with the empty-space mask, its preview, and the brush scale). Both are a :class:`Panel`: the same
-layout (dropdowns, the method's controls, a *Preserve colour* box, a **Run** button with a
-status line, and the result as a JPEG image), the same ``run()`` (what the button does), and,
+(:class:`AdaINPanel`, one pass of the AdaIN network) and 09 (:class:`GuidedStylePanel`, lesson
+04's panel with the empty-space mask, its preview, and the brush scale). Each is a
+:class:`Panel`: the same layout (dropdowns, the method's controls, a *Preserve colour* box, a
+**Run** button with a status line, and the result as a JPEG image), the same ``run()`` (what
+the button does), and,
 when displayed, a static copy of the default result for readers without a running kernel
 (a notebook viewer shows no widgets). Plain ipywidgets: works offline, no extensions.
 
@@ -306,8 +307,10 @@ class GuidedStylePanel(StylePanel):
     def render(self) -> np.ndarray:
         size = int(self.size.value)
         load = max(size, 256)
-        content = self.catalog[self.content.value].load(max_side=load)
-        art = self.catalog[self.work.value].load(max_side=load)
+        photo = self.catalog[self.content.value]
+        photo.warn_if_flagged()
+        content = photo.load(max_side=load)
+        art = self.catalog[self.work.value].use_as_style(max_side=load)
         self.masks.value = _jpeg(mask_preview(content, art))
         return self.render_fn(content, art, style_weight=float(self.style_weight.value), size=size,
                               preserve_color=bool(self.preserve_color.value),
