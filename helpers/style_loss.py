@@ -77,7 +77,7 @@ def guided_gram_matrix(features, masks) -> tf.Tensor:  # type: ignore[no-untyped
     m = tf.convert_to_tensor(masks, dtype=tf.float32)
     if x.shape.rank != 4:
         raise ValueError(f"expected feature maps of shape (N, H, W, C), got {x.shape}")
-    if m.shape.rank != 3 or tuple(m.shape[1:]) != tuple(x.shape[1:3]):
+    if m.shape.rank != 3 or not m.shape[1:].is_compatible_with(x.shape[1:3]):
         raise ValueError(f"masks must be (R, H, W) with the feature maps' H, W = "
                          f"{tuple(x.shape[1:3])}, got {tuple(m.shape)}")
     area = tf.maximum(tf.reduce_sum(tf.square(m), axis=(1, 2)), 1e-12)  # (R,)

@@ -251,8 +251,10 @@ def guided_render(steps: int = 100) -> Render:
 
     def render(content: np.ndarray, style_image: np.ndarray, *, style_weight: float, size: int,
                preserve_color: bool, keep_empty: bool, style_scale: float) -> np.ndarray:
+        h, w = style_image.shape[:2]
+        least = -(-data.MIN_SIDE * max(h, w) // min(h, w))  # the shorter side stays ≥ 16 px
         return style.stylize(content, style_image, style_weight=style_weight, size=size,
-                             style_size=max(data.MIN_SIDE, round(style_scale * size)), steps=steps,
+                             style_size=max(least, round(style_scale * size)), steps=steps,
                              preserve_color="luminance" if preserve_color else None,
                              regions=regions.void_and_mass(content, style_image) if keep_empty else None,
                              progress=False)

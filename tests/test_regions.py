@@ -258,3 +258,15 @@ def test_guided_render_keeps_the_sky_emptier_than_plain_transfer() -> None:
     sky = np.zeros((48, 48)); sky[:20] = 1
     assert regions.liubai_score(guided, photo, sky) < regions.liubai_score(plain, photo, sky)
     assert widgets.mask_preview(photo, art).shape[0] == 128
+
+
+def test_the_guided_loss_runs_on_images_of_several_sizes_in_turn() -> None:
+    # tf.function relaxes the shapes after the first few sizes (reduce_retracing): the mask check
+    # inside must accept unknown dimensions
+    art = _tiny(30)
+    for side in (32, 40, 48, 56):
+        photo = _tiny(side, (side, side + 8))
+        top, bottom = _halves((side, side + 8))
+        loss = style.StyleTransferLoss(photo, art, regions=[(top, np.ones((32, 32))), (bottom, np.ones((32, 32)))])
+        total, grad, _ = loss.value_and_grad(tf.constant(photo[None]))
+        assert np.isfinite(float(total)) and grad.shape == (1, side, side + 8, 3)
