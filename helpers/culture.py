@@ -38,9 +38,8 @@ __all__ = [
     "STAT_NAMES", "COLOUR_FEATURE_NAMES", "FEATURE_SETS", "TraditionClassifier",
     "lab_palette", "lab_to_rgb", "colourfulness", "saturation", "local_contrast", "empty_space_mask",
     "empty_space", "edge_density", "stroke_orientation", "radial_power_spectrum", "spectral_slope",
-    "powerlaw_noise", "colour_features", "image_stats",
-    "style_vectors", "make_classifier", "fit_classifier", "loo_predict", "distance_matrix",
-    "tradition_distances", "embed_2d",
+    "powerlaw_noise", "colour_features", "image_stats", "style_vectors", "make_classifier",
+    "fit_classifier", "loo_predict", "distance_matrix", "tradition_distances", "embed_2d",
 ]
 
 
@@ -52,7 +51,6 @@ def _rgb64(image: np.ndarray, name: str = "image") -> np.ndarray:
 
 def _grey(image: np.ndarray) -> np.ndarray:
     from skimage.color import rgb2gray
-
     return rgb2gray(_rgb64(image))
 
 
@@ -75,6 +73,7 @@ def lab_palette(image: np.ndarray, k: int = 5, seed: int = 0,
     """
     from skimage.color import rgb2lab
     from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
 
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
@@ -83,7 +82,8 @@ def lab_palette(image: np.ndarray, k: int = 5, seed: int = 0,
     if len(lab) > max_pixels:
         lab = lab[rng.choice(len(lab), max_pixels, replace=False)]
     n_distinct = len(np.unique(lab.round(3), axis=0))
-    km = KMeans(n_clusters=min(k, n_distinct), n_init=2, random_state=seed).fit(lab)
+    with threadpool_limits(1):   # a small k-means: threads cost 20x on two busy cores
+        km = KMeans(n_clusters=min(k, n_distinct), n_init=2, random_state=seed).fit(lab)
     shares = np.bincount(km.labels_, minlength=km.n_clusters).astype(float) / len(lab)
     order = np.argsort(-shares, kind="stable")
     centres, shares = km.cluster_centers_[order], shares[order]

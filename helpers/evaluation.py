@@ -153,29 +153,39 @@ def _centroid_rule(classifier: Any) -> bool | None:
 def _centroid_folds(x: np.ndarray, y: np.ndarray, g: np.ndarray, xt: np.ndarray,
                     scale: bool) -> np.ndarray:
     """Leave-one-group-out nearest-centroid predictions (Euclidean; per-fold standardised
-    columns when ``scale``), as scikit-learn fits them fold by fold."""
+    columns when ``scale``), as scikit-learn fits them fold by fold, for every fold at once:
+    a fold's class sums are the totals less its own group's."""
     classes, yi = np.unique(y, return_inverse=True)
+    keys, gi = np.unique(g, return_inverse=True)
     x, xt = np.asarray(x, np.float64), np.asarray(xt, np.float64)
     if not scale and x.shape[1] > 2 * len(x):      # distances only: the short exact copy
         z = row_space(np.vstack([x, xt]))
         x, xt = z[:len(x)], z[len(x):]
-    out = np.empty(len(y), dtype=int)
-    for k in np.unique(g):
-        test, train = g == k, g != k
-        onehot = np.eye(len(classes))[yi[train]]
-        counts = onehot.sum(0)
-        if (counts > 0).sum() < 2:
-            raise ValueError(f"groups: leaving out group {k!r} leaves a single tradition to train on")
-        centres = onehot.T @ x[train] / np.maximum(counts, 1)[:, None]
-        q = xt[test]
-        if scale:
-            sd = x[train].std(0)
-            sd = np.where(sd > 1e-12 * np.maximum(1.0, np.abs(x[train].mean(0))), sd, 1.0)
-            q, centres = q / sd, centres / sd
-        d = (q * q).sum(1)[:, None] - 2 * q @ centres.T + (centres * centres).sum(1)[None]
-        d[:, counts == 0] = np.inf
-        out[test] = d.argmin(1)
-    return classes[out]
+    n, k = len(x), len(classes)
+    cell = np.zeros((n, len(keys) * k))
+    cell[np.arange(n), gi * k + yi] = 1.0
+    counts = cell.sum(0).reshape(-1, k)                          # (groups, classes)
+    train_counts = counts.sum(0)[None] - counts
+    single = np.flatnonzero((train_counts > 0).sum(1) < 2)
+    if len(single):
+        raise ValueError(f"groups: leaving out group {keys[single[0]]!r} leaves a single "
+                         "tradition to train on")
+    sums = (cell.T @ x).reshape(len(keys), k, -1)
+    centres = (sums.sum(0)[None] - sums) / np.maximum(train_counts, 1)[..., None]
+    q = xt
+    if scale:                    # each fold's column spread, from sums less the group's own
+        mu = x.mean(0)
+        member = cell.reshape(n, -1, k).sum(2)                    # (n, groups)
+        s1, s2 = member.T @ (x - mu), member.T @ (x - mu) ** 2
+        rest = (n - member.sum(0))[:, None]
+        m1 = (s1.sum(0)[None] - s1) / rest
+        sd = np.sqrt(np.maximum((s2.sum(0)[None] - s2) / rest - m1 ** 2, 0.0))
+        sd = np.where(sd > 1e-12 * np.maximum(1.0, np.abs(m1 + mu)), sd, 1.0)
+        q, centres = xt / sd[gi], centres / sd[:, None, :]
+    c = centres[gi]                                               # each row's fold: (n, k, d)
+    d = (q * q).sum(1)[:, None] - 2 * np.einsum("nd,nkd->nk", q, c) + (c * c).sum(2)
+    d[train_counts[gi] == 0] = np.inf
+    return classes[d.argmin(1)]
 
 
 def grouped_predict(features: Any, labels: Sequence, groups: Sequence | None, classifier: Any,
@@ -199,12 +209,13 @@ def grouped_predict(features: Any, labels: Sequence, groups: Sequence | None, cl
     if len(set(g.tolist())) < 2:
         raise ValueError("groups: grouped cross-validation needs at least 2 groups")
     rule = _centroid_rule(classifier)
-    if rule is not None and isinstance(features, np.ndarray) and isinstance(xt, np.ndarray) \
-            and features.ndim == 2 and xt.shape == features.shape:
-        return _centroid_folds(features, y, g, xt, rule)
-    out = np.empty(n, dtype=y.dtype if y.dtype.kind in "US" else object)
     # One native thread: folds are small, and starting threads costs more than they save
     # (a whole cross-validation 12x faster on two busy cores).
+    if rule is not None and isinstance(features, np.ndarray) and isinstance(xt, np.ndarray) \
+            and features.ndim == 2 and xt.shape == features.shape:
+        with threadpool_limits(1):
+            return _centroid_folds(features, y, g, xt, rule)
+    out = np.empty(n, dtype=y.dtype if y.dtype.kind in "US" else object)
     with threadpool_limits(1):
         for train, test in LeaveOneGroupOut().split(np.zeros(n), y, g):
             if len(set(y[train].tolist())) < 2:
@@ -218,15 +229,15 @@ def grouped_predict(features: Any, labels: Sequence, groups: Sequence | None, cl
 def _permuted(y: np.ndarray, g: np.ndarray, unit: str, rng: np.random.Generator) -> np.ndarray:
     if unit == "works":
         return rng.permutation(y)
-    keys = list(dict.fromkeys(g.tolist()))
-    own = np.array([y[g == k][0] for k in keys])
-    moved = dict(zip(keys, rng.permutation(own), strict=True))
-    return np.array([moved[k] for k in g.tolist()])
+    _, first, inverse = np.unique(g, return_index=True, return_inverse=True)
+    order = np.argsort(first)                # the groups in order of first appearance
+    moved = rng.permutation(y[first[order]])
+    return moved[np.argsort(order)[inverse.ravel()]]
 
 
 def permutation_test(features: Any, labels: Sequence, groups: Sequence | None, classifier: Any,
                      n_permutations: int = 1000, seed: int = 0, unit: str = "groups",
-                     progress: bool = False) -> dict[str, Any]:
+                     progress: bool = False, test_features: Any = None) -> dict[str, Any]:
     """Label-permutation p-value of the grouped cross-validated balanced accuracy.
 
     The labels are shuffled ``n_permutations`` times and the whole grouped cross-validation
@@ -234,10 +245,12 @@ def permutation_test(features: Any, labels: Sequence, groups: Sequence | None, c
     groups*, so each artist or series keeps one label and each tradition keeps its number of
     groups; it needs every group to hold one tradition. ``unit="works"`` shuffles single works.
     p = (1 + #{null ≥ observed}) / (1 + n_permutations), never below 1 / (1 + n_permutations).
-    Shuffles come from ``numpy.random.default_rng([seed, 2])``. Returns ``{"score",
-    "p_value", "null", "predicted"}`` (the observed out-of-fold predictions).
+    Shuffles come from ``numpy.random.default_rng([seed, 2])``. ``test_features``: as for
+    :func:`grouped_predict` (held-out works classified from their row there). Returns
+    ``{"score", "p_value", "null", "predicted"}`` (the observed out-of-fold predictions).
     """
-    from tqdm.auto import tqdm
+    from threadpoolctl import threadpool_limits
+    from .runtime import progress as tqdm  # a bar a saved notebook shows in its final state
 
     if n_permutations < 1:
         raise ValueError(f"n_permutations must be at least 1, got {n_permutations}")
@@ -249,27 +262,44 @@ def permutation_test(features: Any, labels: Sequence, groups: Sequence | None, c
         if mixed:
             raise ValueError(f"groups {mixed[:3]} hold works of several traditions: permute "
                              "with unit='works'")
-    if _centroid_rule(classifier) is False and isinstance(features, np.ndarray) \
-            and features.ndim == 2 and features.shape[1] > n:
-        features = row_space(features)            # once, not once per shuffle
-    predicted = grouped_predict(features, y, g, classifier)
+    xt = features if test_features is None else test_features
+    rule = _centroid_rule(classifier)
+    if rule is not None and isinstance(features, np.ndarray) and isinstance(xt, np.ndarray) \
+            and features.ndim == 2 and xt.shape == features.shape:
+        if rule is False and features.shape[1] > n:  # once, not once per shuffle
+            z = row_space(features if test_features is None else np.vstack([features, xt]))
+            features, xt = z[:n], z[-n:]
+
+        def predict(labels_now: np.ndarray) -> np.ndarray:
+            return _centroid_folds(features, labels_now, g, xt, rule)
+    else:
+        def predict(labels_now: np.ndarray) -> np.ndarray:
+            return grouped_predict(features, labels_now, g, classifier, test_features=xt)
+    predicted = predict(y)
     score = balanced_accuracy(y, predicted)
     rng = np.random.default_rng([int(seed), 2])
     null = np.empty(n_permutations)
-    for i in tqdm(range(n_permutations), desc="permutations", leave=False, disable=not progress):
-        yp = _permuted(y, g, unit, rng)
-        null[i] = balanced_accuracy(yp, grouped_predict(features, yp, g, classifier))
+    with threadpool_limits(1):   # small matrices: one native thread is fastest (see above)
+        for i in tqdm(range(n_permutations), desc="permutations", leave=False, disable=not progress):
+            yp = _permuted(y, g, unit, rng)
+            null[i] = balanced_accuracy(yp, predict(yp))
     p = (1 + int((null >= score - 1e-12).sum())) / (1 + n_permutations)
     return {"score": score, "p_value": float(p), "null": null, "predicted": predicted}
 
 
-def row_space(features: np.ndarray) -> np.ndarray:
+def row_space(features: np.ndarray, test_features: np.ndarray | None = None) -> Any:
     """The rows in an orthonormal basis of their own span: (n, r), r ≤ n, with the same
     pairwise distances and dot products as ``features`` (to float64 rounding).
 
     A classifier that sees only distances or dot products (nearest centroid, k-NN; *not* a
     per-column ``StandardScaler``) predicts the same on it, far faster: 100 Gram vectors of
     300 000 numbers become 100 × 100. No label is used, so no fold learns from another.
+
+    With ``test_features`` (m, D), returns ``(z, zt)``: ``zt`` holds those rows projected
+    onto the same span. A test row's squared distance to any point of the span (every
+    centroid or training row) changes by one constant, its squared distance to the span, so
+    nearest-centroid and k-NN predictions from :func:`grouped_predict` with ``test_features``
+    stay the same; only n × (n + m) dot products are computed, not (n + m)².
 
     >>> x = np.random.default_rng(0).random((5, 1000))
     >>> z = row_space(x); z.shape, np.allclose(z @ z.T, x @ x.T)
@@ -278,13 +308,23 @@ def row_space(features: np.ndarray) -> np.ndarray:
     x = np.asarray(features)
     if x.ndim != 2 or len(x) == 0:
         raise ValueError(f"features must be a non-empty 2-D array of rows, got shape {x.shape}")
+    t = np.zeros((0, x.shape[1])) if test_features is None else np.asarray(test_features)
+    if t.ndim != 2 or t.shape[1] != x.shape[1]:
+        raise ValueError(f"test_features must have {x.shape[1]} columns like features, "
+                         f"got shape {t.shape}")
     k = np.zeros((len(x), len(x)))
+    kt = np.zeros((len(t), len(x)))
     for j in range(0, x.shape[1], 32768):  # float64 dot products without a float64 copy of x
         block = x[:, j:j + 32768].astype(np.float64)
         k += block @ block.T
+        if len(t):
+            kt += t[:, j:j + 32768].astype(np.float64) @ block.T
     vals, vecs = np.linalg.eigh(k)
     keep = vals > max(vals.max(), 0.0) * 1e-12
-    return (vecs[:, keep] * np.sqrt(vals[keep]))[:, ::-1]
+    z = (vecs[:, keep] * np.sqrt(vals[keep]))[:, ::-1]
+    if test_features is None:
+        return z
+    return z, (kt @ vecs[:, keep] / np.sqrt(vals[keep]))[:, ::-1]
 
 
 @dataclass
@@ -320,7 +360,7 @@ class Evaluation:
 
 def evaluate(features: Any, labels: Sequence, groups: Sequence, classifier: Any,
              n_boot: int = 2000, n_permutations: int = 1000, level: float = 0.95, seed: int = 0,
-             min_groups: int = 2, progress: bool = False) -> Evaluation:
+             min_groups: int = 2, progress: bool = False, test_features: Any = None) -> Evaluation:
     """Everything lesson 07 reports for one feature set: leave-one-group-out predictions,
     balanced accuracy with a group-bootstrap interval (:func:`helpers.stats.bootstrap_interval`)
     and a group-permutation p-value (:func:`permutation_test`), per-tradition recall, confusion.
@@ -328,19 +368,27 @@ def evaluate(features: Any, labels: Sequence, groups: Sequence, classifier: Any,
     Traditions with fewer than ``min_groups`` groups are left out of training and of every
     number (:func:`split_classes`) and reported in ``untestable``, with what a classifier
     fitted on all the tested works calls their works (a resemblance, not a test).
+    ``test_features`` (same rows as ``features``): every work is classified from its row there
+    (e.g. a tile-shuffled copy; several copies per work: repeat the work's row, label and
+    group once per copy), the classifiers are trained on ``features``.
     """
     n, y, g = _columns(features, labels, groups)
+    xt = features if test_features is None else test_features
+    if _n_rows(xt, "test_features") != n:
+        raise ValueError(f"test_features has {len(xt)} rows but features has {n}")
     testable, untestable = split_classes(y, g, min_groups)
     if len(testable) < 2:
         raise ValueError(f"labels: grouped CV needs 2 traditions with {min_groups}+ groups each, "
                          f"found {testable}")
     tested = np.isin(y, testable)
     x, yt, gt = _take(features, np.flatnonzero(tested)), y[tested], g[tested]
-    perm = permutation_test(x, yt, gt, classifier, n_permutations, seed, "groups", progress)
+    perm = permutation_test(x, yt, gt, classifier, n_permutations, seed, "groups", progress,
+                            test_features=None if test_features is None
+                            else _take(xt, np.flatnonzero(tested)))
     pred = np.empty(n, dtype=object)
     pred[tested] = perm["predicted"]
     if untestable:
-        pred[~tested] = fit_clone(classifier, x, yt).predict(_take(features, np.flatnonzero(~tested)))
+        pred[~tested] = fit_clone(classifier, x, yt).predict(_take(xt, np.flatnonzero(~tested)))
         for c, info in untestable.items():
             info["predicted"] = dict(Counter(pred[y == c].tolist()).most_common())
     pred = pred.astype(str) if y.dtype.kind in "US" else pred

@@ -18,7 +18,7 @@ import numpy as np
 
 __all__ = [
     "check_image", "resize_to", "resize_exact", "to_unit", "to_tanh",
-    "random_crop", "CropSampler", "tile_shuffle",
+    "random_crop", "CropSampler", "tile_shuffle", "tile_rotate",
     "rgb_to_yiq", "yiq_to_rgb", "luminance", "preserve_color", "match_color",
 ]
 
@@ -174,18 +174,8 @@ class CropSampler:
         return out
 
 
-def tile_shuffle(image: np.ndarray, grid: int = 4, seed: int = 0) -> np.ndarray:
-    """Cut ``image`` into ``grid``×``grid`` tiles and put them back in a random order.
-
-    Texture inside each tile survives; the composition (what is where) does not. The image
-    is cropped to a multiple of ``grid`` first. Never returns the original order (for
-    ``grid`` ≥ 2). The course's one tile shuffler (lessons 03 and 07).
-
-    >>> img = np.arange(16, dtype=np.float32).reshape(4, 4, 1).repeat(3, 2)
-    >>> out = tile_shuffle(img, 2, seed=1)
-    >>> sorted(out[..., 0].ravel().tolist()) == sorted(img[..., 0].ravel().tolist())
-    True
-    """
+def _tiles(image: np.ndarray, grid: int) -> list[np.ndarray]:
+    """The ``grid``×``grid`` tiles of ``image`` (cropped to a multiple of ``grid``), row by row."""
     img = np.asarray(image)
     if img.ndim != 3:
         raise ValueError(f"image must have shape (H, W, C), got {img.shape}")
@@ -194,14 +184,48 @@ def tile_shuffle(image: np.ndarray, grid: int = 4, seed: int = 0) -> np.ndarray:
     th, tw = img.shape[0] // grid, img.shape[1] // grid
     if th < 1 or tw < 1:
         raise ValueError(f"image {img.shape[:2]} is too small for a {grid}×{grid} grid")
-    tiles = [img[r * th:(r + 1) * th, c * tw:(c + 1) * tw] for r in range(grid) for c in range(grid)]
+    return [img[r * th:(r + 1) * th, c * tw:(c + 1) * tw] for r in range(grid) for c in range(grid)]
+
+
+def _assemble(tiles: Sequence[np.ndarray], grid: int) -> np.ndarray:
+    rows = [np.concatenate(tiles[r * grid:(r + 1) * grid], axis=1) for r in range(grid)]
+    return np.concatenate(rows, axis=0)
+
+
+def tile_shuffle(image: np.ndarray, grid: int = 4, seed: int = 0) -> np.ndarray:
+    """Cut ``image`` into ``grid``×``grid`` tiles and put them back in a random order.
+
+    Texture inside each tile survives; the composition (what is where) does not. The image
+    is cropped to a multiple of ``grid`` first. Never returns the original order (for
+    ``grid`` ≥ 2). The course's one tile shuffler (lessons 03 and 07); :func:`tile_rotate`
+    is its seam-only control.
+
+    >>> img = np.arange(16, dtype=np.float32).reshape(4, 4, 1).repeat(3, 2)
+    >>> out = tile_shuffle(img, 2, seed=1)
+    >>> sorted(out[..., 0].ravel().tolist()) == sorted(img[..., 0].ravel().tolist())
+    True
+    """
+    tiles = _tiles(image, grid)
     rng = np.random.default_rng(seed)
     order = np.arange(len(tiles))
     while grid > 1 and np.array_equal(order, np.arange(len(tiles))):
         order = rng.permutation(len(tiles))
-    rows = [np.concatenate([tiles[order[r * grid + c]] for c in range(grid)], axis=1)
-            for r in range(grid)]
-    return np.concatenate(rows, axis=0)
+    return _assemble([tiles[i] for i in order], grid)
+
+
+def tile_rotate(image: np.ndarray, grid: int = 4) -> np.ndarray:
+    """Turn every tile of a ``grid``×``grid`` cut half a turn (180°) in its own place.
+
+    The seam-only control of :func:`tile_shuffle`: the same cut, so the same hard seams
+    between tiles, and the same stroke orientations (a line turned 180° is the same line),
+    but every tile stays where it was, so the composition at the scale of the grid is kept.
+    Cropped to a multiple of ``grid`` as :func:`tile_shuffle` is.
+
+    >>> img = np.arange(16, dtype=np.float32).reshape(4, 4, 1)
+    >>> tile_rotate(img, 2)[..., 0].astype(int).tolist()
+    [[5, 4, 7, 6], [1, 0, 3, 2], [13, 12, 15, 14], [9, 8, 11, 10]]
+    """
+    return _assemble([t[::-1, ::-1] for t in _tiles(image, grid)], grid)
 
 
 # --------------------------------------------------------------------------------------

@@ -153,6 +153,23 @@ def test_tile_shuffle_keeps_the_tiles_and_moves_them() -> None:
         images.tile_shuffle(np.zeros((3, 3, 3)), grid=4)
 
 
+def test_tile_rotate_keeps_every_tile_in_place_turned_half_a_turn() -> None:
+    # The seam-only control of lesson 07: the shuffle's cut and seams, nothing moved.
+    img = np.random.default_rng(0).random((66, 64, 3))
+    out = images.tile_rotate(img, grid=4)
+    assert out.shape == images.tile_shuffle(img, grid=4).shape == (64, 64, 3)
+    for r in range(0, 64, 16):
+        for c in range(0, 64, 16):
+            assert np.array_equal(out[r:r + 16, c:c + 16], img[r:r + 16, c:c + 16][::-1, ::-1])
+    assert np.array_equal(images.tile_rotate(out, grid=4), img[:64, :64])   # twice: the original
+    # Stroke orientation is axial: a tile turned 180° keeps its strokes' direction.
+    stripes = np.tile(np.sin(np.arange(64) / 2.0)[None, :, None], (64, 1, 3)) * 0.5 + 0.5
+    turned = culture.stroke_orientation(images.tile_rotate(stripes, 4))
+    assert round(turned["dominant_deg"]) == 90
+    with pytest.raises(ValueError, match="grid must be a positive integer"):
+        images.tile_rotate(img, grid=0)
+
+
 def test_loo_classifier_is_perfect_on_separable_colour_traditions() -> None:
     rng = np.random.default_rng(0)
     reds = [np.clip(flat((0.8, 0.1, 0.1), 32) + rng.normal(0, 0.05, (32, 32, 3)), 0, 1) for _ in range(5)]

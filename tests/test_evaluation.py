@@ -202,3 +202,47 @@ def test_row_space_keeps_distances_and_nearest_centroid_predictions() -> None:
     assert (evaluation.grouped_predict(z, y, g, slow) == evaluation.grouped_predict(x, y, g, slow)).all()
     with pytest.raises(ValueError, match="2-D"):
         evaluation.row_space(np.zeros(5))
+
+
+def test_evaluate_classifies_held_out_works_from_their_test_rows() -> None:
+    x, y, g = corpus(n_groups=(3, 3))
+    swapped = evaluation.evaluate(x, y, g, NearestCentroid(), n_boot=100, n_permutations=20,
+                                  test_features=x[::-1])       # each row is now the other class's
+    assert swapped.balanced_accuracy == 0.0 and swapped.p_value == 1.0
+    # Several test copies per work: repeat its training row, label and group once per copy.
+    noisy = x + np.random.default_rng(2).normal(0, 3.0, x.shape)
+    both = evaluation.evaluate(np.vstack([x, x]), np.tile(y, 2), np.tile(g, 2), NearestCentroid(),
+                               n_boot=100, n_permutations=20, test_features=np.vstack([x, noisy]))
+    alone = [evaluation.evaluate(x, y, g, NearestCentroid(), n_boot=100, n_permutations=20,
+                                 test_features=t).balanced_accuracy for t in (x, noisy)]
+    assert both.balanced_accuracy == pytest.approx(np.mean(alone)) and alone[1] < 1.0
+    with pytest.raises(ValueError, match="test_features has 3 rows but features has 18"):
+        evaluation.evaluate(x, y, g, NearestCentroid(), n_permutations=5, test_features=x[:3])
+
+
+def test_permutation_test_with_test_rows_matches_grouped_predict() -> None:
+    x, y, g = corpus(n_groups=(3, 3), dim=40, per_group=2)     # 40 > 12 rows: row space
+    t = x + np.random.default_rng(4).normal(0, 2.0, x.shape)
+    r = evaluation.permutation_test(x, y, g, NearestCentroid(), n_permutations=10, test_features=t)
+    assert r["predicted"].tolist() == evaluation.grouped_predict(x, y, g, NearestCentroid(),
+                                                                 test_features=t).tolist()
+
+
+def test_row_space_projects_test_rows_without_changing_predictions() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(0, 1, (24, 500))
+    y, g = np.repeat(["a", "b", "c"], 8), np.repeat(np.arange(12), 2)
+    x[y == "b"] += 0.3
+    t = x + rng.normal(0, 1.0, x.shape)                      # rows outside the span of x
+    z, zt = evaluation.row_space(x, t)
+    assert z.shape == (24, 24) and zt.shape == (24, 24)
+    assert np.allclose(z, evaluation.row_space(x))
+    # distances to every training row change by one constant per test row
+    d = lambda a, b: ((a[:, None] - b[None]) ** 2).sum(-1)   # noqa: E731
+    gap = d(t, x) - d(zt, z)
+    assert np.allclose(gap, gap[:, :1]) and (gap > 0).all()
+    for clf in (NearestCentroid(), KNeighborsClassifier(1)):
+        full = evaluation.grouped_predict(x, y, g, clf, test_features=t)
+        assert evaluation.grouped_predict(z, y, g, clf, test_features=zt).tolist() == full.tolist()
+    with pytest.raises(ValueError, match="test_features must have 500 columns"):
+        evaluation.row_space(x, t[:, :10])

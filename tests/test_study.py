@@ -1,9 +1,10 @@
-"""helpers.study: lesson 07's experiment refuses data/, writes its tables, and announces the
-ethics notes of the works it uses as styles."""
+"""helpers.study: lesson 07's works and medium-matched subsets, layer columns of a style vector,
+tables that never go into data/, and the ethics notes of works used as styles."""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import warnings
 
 import numpy as np
@@ -24,53 +25,68 @@ def test_load_style_shows_the_ethics_note(catalog) -> None:  # type: ignore[no-u
         st.load_style(plain, max_side=32)
 
 
-def test_study_refuses_to_write_into_data(catalog, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from helpers.data import DATA_DIR
-
-    with pytest.raises(ValueError, match="inside data/"):
-        st.run_study(catalog, st.StudySettings(), out_dir=DATA_DIR / "results")
-    with pytest.raises(ValueError, match="not a content photo"):
-        st.run_study(catalog, st.StudySettings(photos=("no-such-photo",)), out_dir=tmp_path)
-
-
-def test_small_study_writes_its_tables(catalog, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_study_works_leave_out_generated_and_palette_reduced_rows(catalog) -> None:  # type: ignore[no-untyped-def]
+    works = st.study_works(catalog)
+    assert len(works) == 95
+    assert all(w.role == "style" and not w.palette_reduced for w in works)
+    assert not {w.tradition_group for w in works} & {"islamic-geometric-generated", "tibetan"}
     from helpers.data import Catalog
 
-    def blur(content, style, steps):  # a stand-in stylizer: mixes in the style's mean colour
-        return np.clip(0.5 * content + 0.5 * style.mean(axis=(0, 1)), 0, 1)
+    with pytest.raises(ValueError, match="no style works"):
+        st.study_works(Catalog(catalog.contents()))
 
-    # A small catalog: 4 Chinese and 4 South Asian works (all with ethics notes), one Andean
-    # work (too few to classify), the display-only palette-reduced thangka and one photo.
-    thangka = catalog["tibetan__buddha-shakyamuni-as-lord-of-the-munis__mid17c"]
-    works = (catalog.by_tradition("chinese")[:4] + catalog.by_tradition("south-asian")[:4]
-             + catalog.by_tradition("andean") + [thangka, catalog["content-photo__chelsea-the-cat__skimage"]])
-    small = Catalog(works)
-    settings = st.StudySettings(max_side=64, transfer_side=48, transfer_steps=1,
-                                     photos=("content-photo__chelsea-the-cat__skimage",),
-                                     transfer_traditions=("chinese", "south-asian"))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = st.run_study(small, settings, out_dir=tmp_path, stylize=blur, progress=False)
-    for name in ("works", "classifier", "shuffle", "transfer", "headline"):
-        assert (tmp_path / f"{name}.csv").is_file()
-    with (tmp_path / "works.csv").open() as fh:
-        rows = list(csv.DictReader(fh))
-    assert len(rows) == len(result.works) == 9          # the thangka is out of every statistic
-    assert thangka not in result.works and thangka.palette_reduced
-    assert result.classes == ["chinese", "south-asian"]
-    assert result.classifier["all"]["n"] == result.classifier["full-colour"]["n"] == 8
-    assert set(result.shuffle) == {"chinese", "south-asian", "overall"}
-    assert len(result.transfer) == 2
-    assert all(0 <= r["ssim"] <= 1 and r["content_distance"] >= 0 for r in result.transfer)
-    # Each work used as a style announces its ethics note.
-    used_flagged = [w for w in result.style_works.values() if w.ethics_note]
-    notices = [w for w in caught if issubclass(w.category, EthicsNotice)]
-    assert used_flagged and len(notices) == len(used_flagged)
+
+def test_medium_subsets_match_medium_on_both_sides(catalog) -> None:  # type: ignore[no-untyped-def]
+    works = st.study_works(catalog)
+    subsets = st.medium_subsets(works)
+    assert set(subsets) == set(st.MEDIUM_SUBSETS)
+    prints = [w for w, m in zip(works, subsets["prints"]) if m]
+    assert {w.tradition_group for w in prints} == {"japanese", "european-print"}
+    assert all(st.is_woodblock_print(w) for w in prints if w.tradition_group == "japanese")
+    assert sum(w.tradition_group == "european-print" for w in prints) == 6
+    ink = [w for w, m in zip(works, subsets["ink paintings"]) if m]
+    assert {w.tradition_group for w in ink} == {"chinese", "japanese"}
+    assert all("ink" in w.medium.lower() and not st.is_woodblock_print(w) for w in ink)
+    assert len({w.group for w in ink if w.tradition_group == "japanese"}) >= 2   # testable
+    assert not (subsets["prints"] & subsets["ink paintings"]).any()
+
+
+def test_layer_columns_slice_a_style_vector_into_its_layers() -> None:
+    from helpers import culture
+    from helpers.features import STYLE_LAYERS
+
+    rng = np.random.default_rng(0)
+    imgs = [rng.random((32, 40, 3)).astype(np.float32) for _ in range(3)]
+    full = culture.style_vectors(imgs)
+    keep = ("block1_conv1", "block3_conv1")
+    cols = st.layer_columns(keep)
+    part = culture.style_vectors(imgs, layers=keep)
+    assert len(cols) == part.shape[1] == 64 * 65 // 2 + 256 * 257 // 2
+    assert np.allclose(full[:, cols] * np.sqrt(len(STYLE_LAYERS) / len(keep)), part, atol=1e-6)
+    assert len(st.layer_columns(STYLE_LAYERS)) == full.shape[1]
+    with pytest.raises(ValueError, match="keep must name"):
+        st.layer_columns(["block4_conv2"])
+    with pytest.raises(ValueError, match="not VGG16 layers"):
+        st.layer_columns(["conv9"], layers=["conv9"])
+
+
+def test_write_table_writes_csv_and_never_into_data(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from helpers.data import DATA_DIR
+
+    rows = [{"subset": "all", "balanced_accuracy": 0.66419751}, {"subset": "prints", "balanced_accuracy": 1.0}]
+    path = st.write_table("main", rows, out_dir=tmp_path)
+    with path.open() as fh:
+        assert list(csv.DictReader(fh)) == [{"subset": "all", "balanced_accuracy": "0.664198"},
+                                            {"subset": "prints", "balanced_accuracy": "1"}]
+    with pytest.raises(ValueError, match="inside data/"):
+        st.write_table("main", rows, out_dir=DATA_DIR / "results")
+    with pytest.raises(ValueError, match="same keys|keys"):
+        st.write_table("main", rows + [{"subset": "x"}], out_dir=tmp_path)
+    with pytest.raises(ValueError, match="rows is empty"):
+        st.write_table("main", [], out_dir=tmp_path)
 
 
 def test_representative_prefers_full_colour_works(catalog) -> None:  # type: ignore[no-untyped-def]
-    import dataclasses
-
     works = catalog.by_tradition("south-asian")[:4]
     works[:2] = [dataclasses.replace(w, notes="16-colour posterised copy") for w in works[:2]]
     assert [w.palette_reduced for w in works] == [True, True, False, False]
@@ -79,3 +95,5 @@ def test_representative_prefers_full_colour_works(catalog) -> None:  # type: ign
     vectors = np.array([[1.0], [1.1], [0.0], [3.0]])   # nearest is palette-reduced work 0 or 1
     assert st.representative(works, vectors, prefer_full_colour=False) in (0, 1)
     assert st.representative(works, vectors) == 2
+    with pytest.raises(ValueError, match="vectors has 3 rows but works has 4"):
+        st.representative(works, vectors[:3])
