@@ -43,7 +43,7 @@ __all__ = [
     "mean_std", "adain_from_stats", "adain", "Encoder", "get_encoder", "build_decoder",
     "decoder_widths", "style_stats", "adain_losses", "load_decoder", "save_decoder",
     "Stylizer", "crop8", "LossJudge",
-    "load_pool", "reconstruction_data", "train_reconstruction", "style_statistics", "train_decoder",
+    "load_pool", "decoder_step", "reconstruction_data", "train_reconstruction", "style_statistics", "train_decoder",
 ]
 
 #: The encoder stops at block4_conv1; AdaIN acts there.
@@ -403,6 +403,29 @@ def style_statistics(style_pool: Sequence[np.ndarray], crop: int, per_image: int
             {k: np.concatenate(v[1]) for k, v in stats.items()})
 
 
+def decoder_step(decoder, optimizer, style_weight: float = 10.0, recon_weight: float = 0.0,  # type: ignore[no-untyped-def]
+                 encoder: Encoder | None = None):
+    """Stage 2's update, uncompiled: ``step(content, mus, sigmas)`` → (content loss, style loss),
+    ``content`` in [0, 1], ``mus``/``sigmas`` lists over :data:`STAT_LAYERS` of (N, 1, 1, C).
+    :func:`train_decoder` compiles it; ``strategy.run`` runs it on replicas (``train_adain --strategy``)."""
+    enc = encoder or get_encoder()
+
+    def step(content, mus, sigmas):  # type: ignore[no-untyped-def]
+        style = {k: (mus[i], sigmas[i]) for i, k in enumerate(STAT_LAYERS)}
+        fc = enc(content)[ENCODER_LAYER]
+        t = adain_from_stats(fc, *style[ENCODER_LAYER])
+        with tf.GradientTape() as tape:
+            content_loss, style_loss = adain_losses(enc(decoder(t, training=True)), t, style)
+            loss = content_loss + style_weight * style_loss
+            if recon_weight > 0:
+                loss += recon_weight * tf.reduce_mean(tf.square(decoder(fc, training=True) - content))
+        grads = tape.gradient(loss, decoder.trainable_weights)
+        optimizer.apply_gradients(zip(grads, decoder.trainable_weights))
+        return content_loss, style_loss
+
+    return step
+
+
 def train_decoder(decoder, content_pool: Sequence[np.ndarray],  # type: ignore[no-untyped-def]
                   style_mu: dict[str, np.ndarray], style_sigma: dict[str, np.ndarray], *, steps: int,
                   rng: np.random.Generator, batch: int = 8, crop: int = 64, lr: float = 5e-4,
@@ -422,23 +445,8 @@ def train_decoder(decoder, content_pool: Sequence[np.ndarray],  # type: ignore[n
     import keras
     from .runtime import progress as progress_bar
 
-    enc = get_encoder()
     n_styles = len(style_mu[ENCODER_LAYER])
-    opt = keras.optimizers.Adam(lr)
-
-    @tf.function
-    def step(content, mus, sigmas):  # type: ignore[no-untyped-def]
-        style = {k: (mus[i], sigmas[i]) for i, k in enumerate(STAT_LAYERS)}
-        fc = enc(content)[ENCODER_LAYER]
-        t = adain_from_stats(fc, *style[ENCODER_LAYER])
-        with tf.GradientTape() as tape:
-            content_loss, style_loss = adain_losses(enc(decoder(t, training=True)), t, style)
-            loss = content_loss + style_weight * style_loss
-            if recon_weight > 0:
-                loss += recon_weight * tf.reduce_mean(tf.square(decoder(fc, training=True) - content))
-        grads = tape.gradient(loss, decoder.trainable_weights)
-        opt.apply_gradients(zip(grads, decoder.trainable_weights))
-        return content_loss, style_loss
+    step = tf.function(decoder_step(decoder, keras.optimizers.Adam(lr), style_weight, recon_weight))
 
     losses: list[list[float]] = []
     start = time.perf_counter()

@@ -325,49 +325,42 @@ class CycleGAN:
         self._gen_step = None
         self._disc_step = None
 
-    def _build_steps(self) -> None:
-        c = self.config
-        G, F, D_X, D_Y = self.G, self.F, self.D_X, self.D_Y
+    def generator_update(self, real_x, real_y):  # type: ignore[no-untyped-def]
+        """One update of G and F, uncompiled (:meth:`train_step` compiles it; ``strategy.run`` runs it
+        in ``train_cyclegan --strategy``); returns (fake_x, fake_y, losses)."""
+        c, G, F, D_X, D_Y = self.config, self.G, self.F, self.D_X, self.D_Y
+        with tf.GradientTape() as tape:
+            fake_y = G(real_x, training=True)
+            fake_x = F(real_y, training=True)
+            cycled_x = F(fake_y, training=True)
+            cycled_y = G(fake_x, training=True)
+            g_gan = (lsgan_generator_loss(D_Y(fake_y, training=True))
+                     + lsgan_generator_loss(D_X(fake_x, training=True)))
+            cyc = cycle_loss(real_x, cycled_x) + cycle_loss(real_y, cycled_y)
+            idt = (identity_loss(real_y, G(real_y, training=True))
+                   + identity_loss(real_x, F(real_x, training=True)))
+            total = g_gan + c.lambda_cycle * cyc + c.lambda_cycle * c.lambda_identity * idt
         g_vars = G.trainable_variables + F.trainable_variables
+        self.opt_g.apply_gradients(zip(tape.gradient(total, g_vars), g_vars))
+        return fake_x, fake_y, {"g_total": total, "g_gan": g_gan, "cycle": cyc, "identity": idt}
+
+    def discriminator_update(self, real_x, real_y, pooled_x, pooled_y):  # type: ignore[no-untyped-def]
+        """One update of D_X and D_Y on real images and (pooled) fakes, uncompiled, as above."""
+        D_X, D_Y = self.D_X, self.D_Y
+        with tf.GradientTape() as tape:
+            d_x = lsgan_discriminator_loss(D_X(real_x, training=True), D_X(pooled_x, training=True))
+            d_y = lsgan_discriminator_loss(D_Y(real_y, training=True), D_Y(pooled_y, training=True))
+            total = d_x + d_y
         d_vars = D_X.trainable_variables + D_Y.trainable_variables
-
-        @tf.function(reduce_retracing=True)
-        def gen_step(real_x, real_y):  # type: ignore[no-untyped-def]
-            with tf.GradientTape() as tape:
-                fake_y = G(real_x, training=True)
-                fake_x = F(real_y, training=True)
-                cycled_x = F(fake_y, training=True)
-                cycled_y = G(fake_x, training=True)
-                g_gan = (lsgan_generator_loss(D_Y(fake_y, training=True))
-                         + lsgan_generator_loss(D_X(fake_x, training=True)))
-                cyc = cycle_loss(real_x, cycled_x) + cycle_loss(real_y, cycled_y)
-                idt = (identity_loss(real_y, G(real_y, training=True))
-                       + identity_loss(real_x, F(real_x, training=True)))
-                total = g_gan + c.lambda_cycle * cyc + c.lambda_cycle * c.lambda_identity * idt
-            grads = tape.gradient(total, g_vars)
-            self.opt_g.apply_gradients(zip(grads, g_vars))
-            return fake_x, fake_y, {"g_total": total, "g_gan": g_gan, "cycle": cyc,
-                                    "identity": idt}
-
-        @tf.function(reduce_retracing=True)
-        def disc_step(real_x, real_y, pooled_x, pooled_y):  # type: ignore[no-untyped-def]
-            with tf.GradientTape() as tape:
-                d_x = lsgan_discriminator_loss(D_X(real_x, training=True),
-                                               D_X(pooled_x, training=True))
-                d_y = lsgan_discriminator_loss(D_Y(real_y, training=True),
-                                               D_Y(pooled_y, training=True))
-                total = d_x + d_y
-            grads = tape.gradient(total, d_vars)
-            self.opt_d.apply_gradients(zip(grads, d_vars))
-            return {"d_x": d_x, "d_y": d_y}
-
-        self._gen_step, self._disc_step = gen_step, disc_step
+        self.opt_d.apply_gradients(zip(tape.gradient(total, d_vars), d_vars))
+        return {"d_x": d_x, "d_y": d_y}
 
     def train_step(self, real_x: np.ndarray, real_y: np.ndarray, lr: float | None = None
                    ) -> dict[str, float]:
         """One generator update, then one discriminator update on pooled fakes."""
         if self._gen_step is None:
-            self._build_steps()
+            self._gen_step = tf.function(self.generator_update, reduce_retracing=True)
+            self._disc_step = tf.function(self.discriminator_update, reduce_retracing=True)
         if lr is not None:
             self.opt_g.learning_rate.assign(lr)
             self.opt_d.learning_rate.assign(lr)

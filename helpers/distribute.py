@@ -1,21 +1,24 @@
-"""Training at scale: the lessons' training step on TensorFlow's distribution engine, fed from
+"""Training at scale: the lessons' training steps on TensorFlow's distribution engine, fed from
 any folder of images, checkpointed so that a killed run resumes where it stopped.
 
-Lesson 02's step, through ``python -m helpers.train_dcgan --data DIR --strategy …
---checkpoint-every N``, and the appendix notebook A1. ``docs/scaling.md`` is the user's guide.
+Lessons 02, 05 and 06 (``python -m helpers.train_dcgan | train_cyclegan | train_adain | train_stylegan
+--data DIR --strategy … --checkpoint-every N``) and the appendix notebook A1. ``docs/scaling.md`` is the
+user's guide.
 
-Four pieces, each usable alone:
+The pieces, each usable alone:
 
 * :func:`pick_strategy` — ``tf.distribute`` strategy by name (``auto`` looks at ``TF_CONFIG`` and
   the GPUs);
-* :func:`scan_images` and :func:`image_folder_dataset` — a recursive folder, checked with
-  :func:`helpers.data.load_image`, as a sharded ``tf.data`` pipeline whose batch ``k`` depends
-  only on ``(seed, k)``, so a resumed run sees the batches it would have seen;
+* :func:`scan_images` and :func:`image_folder_dataset` (from :mod:`helpers.image_folders`) — a
+  recursive folder, checked with :func:`helpers.data.load_image`, as a sharded ``tf.data``
+  pipeline whose batch ``k`` depends only on ``(seed, k)``;
 * :class:`DistributedGAN` — lesson 02's step (:func:`helpers.gan.discriminator_loss` and
   :func:`helpers.gan.generator_loss`, one D then one G update) inside ``strategy.run``, each
-  replica's loss scaled by the global batch;
+  replica's loss scaled by the global batch; :class:`ReplicatedStep` does the same for any
+  model's own step (StyleGAN's, AdaIN's);
 * :class:`ResumableRun` — ``tf.train.CheckpointManager`` every N steps or minutes, a journal of
-  every start, and the final export as the course's small ``.npz`` with its record.
+  every start, and the final export as the course's small ``.npz`` with its record;
+* :func:`add_arguments` and :func:`train_resumable` — the training scripts' shared flags and loop.
 
     >>> sorted(STRATEGIES)
     ['auto', 'default', 'mirrored', 'multiworker']
@@ -25,24 +28,22 @@ Four pieces, each usable alone:
 
 from __future__ import annotations
 
-import functools
+import argparse
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from . import checkpoints, data, gan
+from . import checkpoints, gan
+from .image_folders import FolderScan, distribute_images, global_index, image_folder_dataset, scan_images
 
 __all__ = [
     "STRATEGIES", "logical_cpus", "pick_strategy", "is_chief", "FolderScan", "scan_images",
     "global_index", "image_folder_dataset", "distribute_images", "replica_loss", "synchronize_batch_norm",
-    "DistributedGAN", "ResumableRun",
+    "DistributedGAN", "ReplicatedStep", "ResumableRun", "add_arguments", "scaling_requested",
+    "train_resumable",
 ]
 
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
@@ -119,129 +120,6 @@ def _worker(strategy: Any) -> tuple[int, int]:
     if not spec:
         return 0, 1
     return int(resolver.task_id or 0), sum(len(v) for k, v in spec.items() if k in ("chief", "worker"))
-
-
-# --------------------------------------------------------------------------------------
-# A folder of images as a tf.data pipeline
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FolderScan:
-    """The images of a folder that :func:`helpers.data.load_image` reads, and the files it refused."""
-
-    root: Path
-    good: tuple[Path, ...]
-    bad: tuple[tuple[Path, str], ...]  #: (file, the loader's reason)
-
-    def report(self, show: int = 3) -> str:
-        """One line: how many images are used, how many files were skipped and the first few."""
-        line = f"{self.root}: {len(self.good)} images"
-        if self.bad:
-            first = "; ".join(str(reason) for _, reason in self.bad[:show])
-            more = f" (and {len(self.bad) - show} more)" if len(self.bad) > show else ""
-            line += f", {len(self.bad)} files skipped: {first}{more}"
-        return line
-
-
-def scan_images(path: str | Path, min_side: int = data.MIN_SIDE, workers: int = 4) -> FolderScan:
-    """Every file under ``path`` (recursively; hidden ones ignored) that loads as an image.
-
-    Each file is decoded once by :func:`helpers.data.load_image`, so corrupt, truncated, tiny and
-    non-image files are found now, with the loader's message, rather than mid-training.
-    """
-    root = Path(path)
-    if not root.is_dir():
-        raise ValueError(f"path must be a folder of images, got {root}")
-    files = sorted(p for p in root.rglob("*")
-                   if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
-
-    def check(p: Path) -> str | None:
-        try:
-            data.load_image(p, max_side=max(min_side, 64), min_side=min_side)
-            return None
-        except data.ImageError as exc:
-            return str(exc)
-
-    with ThreadPoolExecutor(max(1, workers)) as pool:  # Pillow decodes outside the GIL
-        reasons = list(pool.map(check, files))
-    good = tuple(p for p, r in zip(files, reasons) if r is None)
-    bad = tuple((p, r) for p, r in zip(files, reasons) if r is not None)
-    if not good:
-        raise ValueError(f"path holds no readable image: {FolderScan(root, good, bad).report()}")
-    return FolderScan(root, good, bad)
-
-
-def global_index(step: int, i: int, batch: int, pipeline: int, pipelines: int) -> int:
-    """Which element of the endless stream is element ``i`` of input pipeline ``pipeline``'s share of
-    global batch ``step`` (``batch`` = global batch): workers take consecutive slices of each batch."""
-    share = batch // pipelines
-    return step * batch + pipeline * share + i
-
-
-def image_folder_dataset(images: FolderScan | str | Path, crop: int, batch: int, *, seed: int = 0,
-                         start_step: int = 0, flip: bool = True, max_side: int | None = None,
-                         tanh: bool = True, cache: int = 0, input_context: Any = None):  # type: ignore[no-untyped-def]
-    """Endless batches of random ``crop``×``crop`` crops from a folder (or a :class:`FolderScan`).
-
-    Epoch ``e`` visits the files in a permutation drawn from ``(seed, e)``; the crop and flip of
-    stream element ``g`` are drawn from ``(seed, g)``. Batch ``k`` is elements ``k·batch …``, so
-    ``start_step`` resumes exactly. Images are read by :func:`helpers.data.load_image` (EXIF,
-    alpha, 16-bit handled), shrunk to ``max_side``, enlarged if a side is under ``crop``; values
-    in [-1, 1] (``tanh``) or [0, 1]. ``cache`` keeps that many decoded images in memory.
-    With ``input_context`` (from ``strategy.distribute_datasets_from_function``) this pipeline
-    yields its per-replica batches of its worker's slice of each global batch.
-    """
-    import tensorflow as tf
-
-    scan = images if isinstance(images, FolderScan) else scan_images(images, min_side=min(crop, data.MIN_SIDE))
-    if crop < 1 or batch < 1 or start_step < 0:
-        raise ValueError(f"crop and batch must be positive and start_step >= 0, got {crop}, {batch}, {start_step}")
-    if max_side is not None and max_side < crop:
-        raise ValueError(f"max_side must be at least crop={crop}, got {max_side}")
-    pipelines, pipeline, per_replica = 1, 0, batch
-    if input_context is not None:
-        pipelines, pipeline = input_context.num_input_pipelines, input_context.input_pipeline_id
-        per_replica = input_context.get_per_replica_batch_size(batch)
-    if batch % pipelines:
-        raise ValueError(f"batch={batch} must split evenly over {pipelines} workers")
-    share = batch // pipelines
-    paths = tf.constant([str(p) for p in scan.good])
-    n = len(scan.good)
-
-    @functools.lru_cache(maxsize=cache or None)
-    def load(path: bytes) -> np.ndarray:
-        return data.load_image(path.decode(), max_side=max_side, min_side=1)
-
-    read = load if cache else load.__wrapped__
-
-    def element(j):  # type: ignore[no-untyped-def]
-        g = (j // share) * batch + pipeline * share + j % share  # global_index, in tensors
-        perm = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=[seed, g // n])
-        img = tf.numpy_function(read, [paths[perm[g % n]]], tf.float32, stateful=False)
-        img = tf.ensure_shape(img, [None, None, 3])
-        hw = tf.cast(tf.shape(img)[:2], tf.float32)
-        scale = tf.maximum(1.0, crop / tf.reduce_min(hw))  # too small for the crop: enlarge
-        img = tf.cond(scale > 1.0, lambda: tf.image.resize(img, tf.cast(tf.math.ceil(hw * scale), tf.int32)),
-                      lambda: img)
-        key = tf.stack([tf.cast(seed, tf.int64), g])
-        img = tf.image.stateless_random_crop(img, [crop, crop, 3], seed=key)
-        if flip:
-            img = tf.image.stateless_random_flip_left_right(img, seed=key + 1)
-        return img * 2.0 - 1.0 if tanh else img
-
-    ds = tf.data.Dataset.range(start_step * share, 2**62)
-    ds = ds.map(element, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return ds.batch(per_replica, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
-
-
-def distribute_images(strategy: Any, images: FolderScan | str | Path, crop: int, batch: int,
-                      **kwargs: Any) -> Iterator[Any]:
-    """An iterator of distributed global batches: :func:`image_folder_dataset` on every worker."""
-    scan = images if isinstance(images, FolderScan) else scan_images(images, min_side=min(crop, data.MIN_SIDE))
-    dist = strategy.distribute_datasets_from_function(
-        lambda ctx: image_folder_dataset(scan, crop, batch, input_context=ctx, **kwargs))
-    return iter(dist)
 
 
 # --------------------------------------------------------------------------------------
@@ -358,6 +236,40 @@ class DistributedGAN:
 
     def step(self, batch: Any, step: int) -> dict[str, Any]:
         """Train on one distributed global ``batch`` (images in [-1, 1]); ``step`` seeds the latents."""
+        import tensorflow as tf
+
+        return self._step(batch, tf.constant(step, tf.int64))
+
+
+class ReplicatedStep:
+    """Any model's own training step on every replica of ``strategy``.
+
+    ``replica_step(batch, step)`` is the step the lessons compile (it computes batch-mean losses
+    and applies its optimizers); it runs inside ``strategy.run``. Each optimizer divides its
+    gradients by the number of replicas (Keras's ``loss_scale_factor``) before they are summed
+    over replicas, which is the loss scaled by the global batch (:func:`replica_loss`); the
+    returned losses are averaged over replicas. ``optimizers`` pairs each optimizer with its
+    variables; they are built here, inside ``strategy.scope()``. Build the model in that scope too.
+    """
+
+    def __init__(self, strategy: Any, replica_step: Callable[[Any, Any], Mapping[str, Any]],
+                 optimizers: Sequence[tuple[Any, Sequence[Any]]]):
+        import tensorflow as tf
+
+        self.strategy, replicas = strategy, strategy.num_replicas_in_sync
+        with strategy.scope():
+            for optimizer, variables in optimizers:
+                optimizer.loss_scale_factor = float(replicas) if replicas > 1 else None
+                optimizer.build(list(variables))
+
+        def distributed(batch, step):  # type: ignore[no-untyped-def]
+            logs = strategy.run(replica_step, args=(batch, step))
+            return {k: strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None) for k, v in logs.items()}
+
+        self._step = tf.function(distributed)
+
+    def __call__(self, batch: Any, step: int) -> dict[str, Any]:
+        """Train on one distributed global ``batch``; ``step`` (the global step) may seed randomness."""
         import tensorflow as tf
 
         return self._step(batch, tf.constant(step, tf.int64))
@@ -493,3 +405,69 @@ class ResumableRun:
                                  wall_minutes=minutes, checkpoint_dir=str(self.directory),
                                  sessions=self.sessions, resumptions=len(self.resumptions), **fields)
         return out
+
+
+# --------------------------------------------------------------------------------------
+# The training scripts' shared flags and loop
+# --------------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser, data_help: str) -> None:
+    """The flags every ``train_*`` script takes to train at scale: ``--data``, ``--strategy``,
+    ``--checkpoint-every``, ``--checkpoint-minutes``, ``--checkpoint-dir``."""
+    parser.add_argument("--data", type=Path, default=None, help=data_help + " (recursively; unreadable "
+                        "files are skipped and reported)")
+    parser.add_argument("--strategy", choices=STRATEGIES, default=None,
+                        help="tf.distribute strategy (auto: multiworker if TF_CONFIG is set, mirrored if "
+                             "more than one GPU, else default); the batch is the global batch")
+    parser.add_argument("--checkpoint-every", type=int, default=None, metavar="STEPS",
+                        help="checkpoint every STEPS steps (resumable runs; default 500)")
+    parser.add_argument("--checkpoint-minutes", type=float, default=None, metavar="MIN",
+                        help="checkpoint every MIN minutes (resumable runs)")
+    parser.add_argument("--checkpoint-dir", type=Path, default=None,
+                        help="checkpoints of a resumable run (default: beside --out, <name>_ckpt/); the same "
+                             "command started again resumes from the last one")
+
+
+def scaling_requested(parser: argparse.ArgumentParser, args: argparse.Namespace, shipped: Path) -> bool:
+    """Whether :func:`add_arguments`' flags ask for a run through this module; their errors via
+    ``parser.error`` (a missing ``--data`` folder is named). ``args.out`` must not be ``shipped``
+    when ``--data`` is given."""
+    if args.data is not None and not args.data.is_dir():
+        parser.error(f"--data {args.data}: no such folder of images")
+    if args.data is not None and Path(args.out) == Path(shipped):
+        parser.error("--data needs an --out of its own (the default is the shipped checkpoint)")
+    if (args.checkpoint_every is not None and args.checkpoint_every < 1) or (
+            args.checkpoint_minutes is not None and args.checkpoint_minutes <= 0):
+        parser.error("--checkpoint-every and --checkpoint-minutes must be positive")
+    return any(v is not None for v in (args.data, args.strategy, args.checkpoint_every,
+                                       args.checkpoint_minutes, args.checkpoint_dir))
+
+
+def train_resumable(args: argparse.Namespace, strategy: Any, objects: Mapping[str, Any],
+                    step: Callable[[Any, int], Mapping[str, Any]], batches_from: Callable[[int], Iterator[Any]],
+                    parts: Mapping[str, Any], save_config: Mapping[str, Any], *, steps: int,
+                    max_minutes: float | None, log_every: int = 250, **record: Any) -> int:
+    """A script's resumable run: :class:`ResumableRun` over ``objects`` in ``args.checkpoint_dir``
+    (default ``<out>_ckpt/`` beside ``args.out``), ``batches_from(start_step)``, ``steps`` steps of
+    ``step`` (or ``max_minutes``), then the ``.npz`` export of ``parts`` with its record."""
+    out_path = Path(args.out)
+    ckpt_dir = args.checkpoint_dir or out_path.with_name(out_path.stem + "_ckpt")
+    every = args.checkpoint_every or (None if args.checkpoint_minutes else 500)
+    run = ResumableRun(ckpt_dir, strategy, objects, every_steps=every, every_minutes=args.checkpoint_minutes)
+    if run.start_step:
+        print(f"resuming from step {run.start_step} (checkpoints in {ckpt_dir})", flush=True)
+    batches, start = batches_from(run.start_step), time.perf_counter()
+
+    def log(done: int, logs: dict[str, float]) -> None:
+        print(f"step {done}: " + " ".join(f"{k} {v:.3f}" for k, v in logs.items())
+              + f"  {time.perf_counter() - start:.0f} s", flush=True)
+
+    done = run.train(step, batches, steps, log_every=log_every, on_log=log,
+                     max_seconds=None if max_minutes is None else 60 * max_minutes)
+    out = run.export(out_path, parts, save_config, seed=args.seed, steps_requested=steps,
+                     replicas=strategy.num_replicas_in_sync, **record)
+    if out is not None:
+        print(f"saved {out} and {checkpoints.record_path(out).name}: {done} steps, "
+              f"{len(run.resumptions)} resumption(s)", flush=True)
+    return 0

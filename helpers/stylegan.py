@@ -209,7 +209,8 @@ class StyleGAN:
         self.r1_gamma, self.mixing_prob = float(r1_gamma), float(mixing_prob)
         self.g_opt = keras.optimizers.Adam(lr, beta_1=0.5, beta_2=0.99)
         self.d_opt = keras.optimizers.Adam(lr, beta_1=0.5, beta_2=0.99)
-        self.w_avg = tf.Variable(tf.zeros((self.w_dim,)), trainable=False, name="w_avg")
+        self.w_avg = tf.Variable(tf.zeros((self.w_dim,)), trainable=False, name="w_avg",
+                                 aggregation=tf.VariableAggregation.MEAN)  # mean over replicas
         self._step = tf.function(self._train_step)
 
     @property
@@ -268,6 +269,13 @@ class StyleGAN:
         self.g_opt.apply_gradients(zip(grads, variables))
         self.w_avg.assign(0.995 * self.w_avg + 0.005 * tf.reduce_mean(w1, axis=0))
         return d_loss, g_loss, r1
+
+    def replica_step(self, real, step=None) -> dict:  # type: ignore[no-untyped-def]
+        """One critic and one generator update on ``real`` (N, R, R, 3) in [-1, 1], uncompiled: the
+        step :meth:`train` compiles, for ``strategy.run`` (:class:`helpers.distribute.ReplicatedStep`).
+        ``step`` is accepted for that interface and unused."""
+        d_loss, g_loss, _ = self._train_step(real)
+        return {"d_loss": d_loss, "g_loss": g_loss}
 
     def train(self, patches: np.ndarray, steps: int, batch: int = 32, seed: int = 0,
               progress: bool = True, compiled: bool = True, max_seconds: float | None = None,

@@ -15,6 +15,15 @@ images). Writes the shipped decoder (``checkpoints.shipped_path("adain")``, floa
 which lists the images. ``--init`` continues from a checkpoint and keeps its record under
 ``continued_from``.
 
+``--data DIR`` (content images from any folder; ``--styles DIR`` for the styles, else the
+catalog's artworks), ``--strategy`` or a ``--checkpoint-*`` flag run stage 2's step
+(:func:`helpers.adain.decoder_step`) through :mod:`helpers.distribute`: on one GPU, several GPUs
+or several machines, checkpointed in ``--checkpoint-dir`` and resumed when the same command is
+started again; ``--max-steps`` is then the run's length, ``--batch`` the global batch, and stage 1
+is left out (start from a decoder that already inverts VGG with ``--init``).
+
+    python -m helpers.train_adain --data my_photos/ --out results/adain_mine.npz --max-steps 5000
+
 The shipped decoder was trained on art corpus v1 (:data:`SHIPPED_TRAINING_SET`), which is no
 longer the catalog: a re-run trains on the current catalog's images, a different set.
 """
@@ -27,9 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
+from . import checkpoints, distribute
 from .data import Artwork, Catalog, load_catalog
 
-__all__ = ["SHIPPED_TRAINING_SET", "training_set", "main"]
+__all__ = ["SHIPPED_TRAINING_SET", "training_set", "main", "train_distributed"]
 
 #: What the shipped decoder learnt from (its record's ``training_images`` says the same): every
 #: image of art corpus v1, 57 = 10 photographs + 47 artworks as content, the 47 artworks as
@@ -61,7 +71,66 @@ def training_set(catalog: Catalog | None = None) -> tuple[list[Artwork], list[Ar
     return photos + styles, styles
 
 
-def main(argv: list[str] | None = None) -> None:
+def train_distributed(args: argparse.Namespace) -> int:
+    """Stage 2's step through :mod:`helpers.distribute`: a folder, a strategy, resumable."""
+    strategy = distribute.pick_strategy(args.strategy or "auto")  # first: MultiWorker needs it before any op
+    import keras
+    import tensorflow as tf
+
+    from helpers import adain, data, runtime
+
+    runtime.setup(seed=args.seed)
+    print(f"{type(strategy).__name__.strip('_')}, {strategy.num_replicas_in_sync} replica(s)", flush=True)
+    content_works, style_works = training_set() if args.data is None or args.styles is None else ([], [])
+    if args.data is not None:
+        scan = distribute.scan_images(args.data, min_side=min(args.crop, data.MIN_SIDE))
+    else:
+        paths = tuple(a.path for a in content_works)
+        scan = distribute.FolderScan(paths[0].parent, paths, ())
+    if args.styles is not None:
+        style_scan = distribute.scan_images(args.styles, min_side=args.crop)
+        style_pool = [data.load_image(p, max_side=256, min_side=args.crop) for p in style_scan.good]
+        styles = style_scan.report()
+    else:
+        style_pool, styles = adain.load_pool(style_works, max_side=256, min_side=args.crop), "the catalog's artworks"
+    print(f"content {scan.report()}; styles {styles}", flush=True)
+    mu, sigma = adain.style_statistics(style_pool, args.crop, args.style_crops, np.random.default_rng(args.seed),
+                                       progress=False)
+    mus = [tf.constant(mu[k]) for k in adain.STAT_LAYERS]
+    sigmas = [tf.constant(sigma[k]) for k in adain.STAT_LAYERS]
+    n_styles, replicas = len(mu[adain.ENCODER_LAYER]), strategy.num_replicas_in_sync
+    with strategy.scope():
+        if args.init is not None:
+            decoder = adain.load_decoder(args.init)
+        else:
+            decoder = adain.build_decoder(tuple(int(w) for w in args.widths.split(","))
+                                          if args.widths else adain.DECODER_WIDTHS)
+        optimizer = keras.optimizers.Adam(args.lr / 2)
+    update = adain.decoder_step(decoder, optimizer, args.style_weight, args.recon_weight)
+
+    def replica_step(content, step):  # type: ignore[no-untyped-def]
+        replica = tf.cast(tf.distribute.get_replica_context().replica_id_in_sync_group, tf.int64)
+        key = tf.stack([tf.constant(args.seed, tf.int64), step * replicas + replica])
+        pick = tf.random.stateless_uniform(tf.shape(content)[:1], key, 0, n_styles, dtype=tf.int32)
+        lc, ls = update(content, [tf.gather(m, pick) for m in mus], [tf.gather(s, pick) for s in sigmas])
+        return {"content": lc, "style": ls}
+
+    step = distribute.ReplicatedStep(strategy, replica_step, [(optimizer, decoder.trainable_weights)])
+    return distribute.train_resumable(
+        args, strategy, {"decoder": decoder, "optimizer": optimizer}, step,
+        lambda start: distribute.distribute_images(strategy, scan, args.crop, args.batch, seed=args.seed,
+                                                   start_step=start, max_side=256, tanh=False,
+                                                   cache=min(len(scan.good), 4096)),
+        {"decoder": decoder}, {"kind": "adain", "build": {"widths": list(adain.decoder_widths(decoder))}},
+        steps=args.max_steps, max_minutes=args.minutes, log_every=args.save_every, batch=args.batch,
+        lr=args.lr / 2, style_weight=args.style_weight, recon_weight=args.recon_weight, crop_px=args.crop,
+        content=f"random {args.crop}x{args.crop} crops (flips) of {scan.report()}; images shrunk to 256 px",
+        styles=f"{n_styles} style statistics ({args.style_crops} crops + the whole of each) of {styles}",
+        dtype="float16 weights (trained in float32)",
+        **({"continued_from": checkpoints.read_record(args.init)} if args.init is not None else {}))
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recon-minutes", type=float, default=12.0,
                         help="stage 1 budget: learn to invert VGG features (pixel loss); 0 skips it")
@@ -88,12 +157,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--init", type=Path, default=None,
                         help="start from this decoder checkpoint (e.g. the shipped one) and "
                              "continue; its JSON record is kept under 'continued_from'")
+    distribute.add_arguments(parser, "stage 2's content images: random crops of this folder, instead of the "
+                                     "catalog's photographs and artworks")
+    parser.add_argument("--styles", type=Path, default=None,
+                        help="with --data etc.: the style images' folder (default: the catalog's artworks)")
     args = parser.parse_args(argv)
+    args.out = args.out or checkpoints.shipped_path("adain")
+    if distribute.scaling_requested(parser, args, checkpoints.shipped_path("adain")):
+        if args.styles is not None and not args.styles.is_dir():
+            parser.error(f"--styles {args.styles}: no such folder of images")
+        return train_distributed(args)
 
-    from helpers import adain, checkpoints, runtime
+    from helpers import adain, runtime
 
     runtime.setup(seed=args.seed)
-    out = args.out or checkpoints.shipped_path("adain")
+    out = args.out
     content_works, style_works = training_set()
     rng = np.random.default_rng(args.seed)
     t0 = time.perf_counter()
@@ -146,7 +224,8 @@ def main(argv: list[str] | None = None) -> None:
         callback=lambda losses, seconds: save(stage2, losses, seconds))
     save(stage2, losses, time.perf_counter() - start)
     print(f"saved {out}; {stages}", flush=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

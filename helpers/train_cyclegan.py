@@ -10,6 +10,16 @@ writes the shipped checkpoint (:func:`helpers.checkpoints.shipped_path` ``("cycl
 both generators in float16) and its training record beside it: the command, seed, steps,
 wall time, load average, sizes, the images of both domains and the losses every 50 steps.
 ``--minutes`` stops a run early (the learning-rate schedule stays that of ``--steps``).
+
+``--data DIR`` (the painting domain from any folder; ``--photos DIR`` for the photographs, else
+:func:`photo_domain`), ``--strategy`` or a ``--checkpoint-*`` flag run the same two updates
+(:meth:`helpers.cyclegan.CycleGAN.generator_update`, then ``discriminator_update``) through
+:mod:`helpers.distribute`: on one GPU, several GPUs or several machines, checkpointed in
+``--checkpoint-dir`` and resumed when the same command is started again; ``--batch`` is then the
+global batch, crops come from the images shrunk to ``max(--sides)``, and the discriminators see
+the fakes of the step (no image pool: ``pool_size=0`` in the record).
+
+    python -m helpers.train_cyclegan --data my_prints/ --out results/cyclegan_mine.npz --steps 3000
 """
 
 from __future__ import annotations
@@ -24,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checkpoints, runtime
+from . import checkpoints, distribute, runtime
 from . import cyclegan as cg
 from .data import Artwork, load_catalog, load_photos
 from .images import CropSampler
@@ -32,7 +42,7 @@ from .images import CropSampler
 __all__ = [
     "HELD_OUT_PHOTOS", "TRAIN_PHOTOS", "TRAIN_PRINTS", "HELD_OUT_PRINT",
     "TRAIN_SIDES", "CROP",
-    "photo_domain", "art_domain", "load_domain", "make_samplers", "main",
+    "photo_domain", "art_domain", "load_domain", "make_samplers", "main", "train_distributed",
 ]
 
 #: Content photos kept out of training, to measure the models on photos they never saw.
@@ -128,6 +138,53 @@ def make_samplers(seed: int, sides: tuple[int, ...] = TRAIN_SIDES, crop: int = C
     return CropSampler(photos, crop, seed=seed), CropSampler(prints, crop, seed=seed + 100)
 
 
+def train_distributed(args: argparse.Namespace, config: cg.CycleGANConfig) -> int:
+    """The lesson's two updates through :mod:`helpers.distribute`: folders, a strategy, resumable."""
+    from dataclasses import replace
+
+    strategy = distribute.pick_strategy(args.strategy or "auto")  # first: MultiWorker needs it before any op
+    runtime.setup(seed=args.seed)
+    print(f"{type(strategy).__name__.strip('_')}, {strategy.num_replicas_in_sync} replica(s)", flush=True)
+    domains = []
+    for folder, works in ((args.photos, photo_domain), (args.data, art_domain)):
+        if folder is not None:
+            domains.append(distribute.scan_images(folder, min_side=min(args.crop, 32)))
+        else:
+            paths = tuple(a.path for a in works())
+            domains.append(distribute.FolderScan(paths[0].parent, paths, ()))
+    print(f"photos {domains[0].report()}; paintings {domains[1].report()}", flush=True)
+    config = replace(config, pool_size=0)
+    with strategy.scope():
+        model = cg.CycleGAN(config, seed=args.seed)
+
+    def replica_step(batch, step):  # type: ignore[no-untyped-def]
+        real_x, real_y = batch
+        fake_x, fake_y, g_losses = model.generator_update(real_x, real_y)
+        return {**g_losses, **model.discriminator_update(real_x, real_y, fake_x, fake_y)}
+
+    replicated = distribute.ReplicatedStep(
+        strategy, replica_step, [(model.opt_g, model.G.trainable_variables + model.F.trainable_variables),
+                                 (model.opt_d, model.D_X.trainable_variables + model.D_Y.trainable_variables)])
+
+    def step(batch, i: int):  # type: ignore[no-untyped-def]
+        lr = cg.linear_decay(i, args.steps, config.base_lr)  # the lesson's schedule, set between steps
+        model.opt_g.learning_rate.assign(lr)
+        model.opt_d.learning_rate.assign(lr)
+        return replicated(batch, i)
+
+    side = max(args.sides)
+    return distribute.train_resumable(
+        args, strategy, {"G": model.G, "F": model.F, "D_X": model.D_X, "D_Y": model.D_Y,
+                         "opt_g": model.opt_g, "opt_d": model.opt_d}, step,
+        lambda start: distribute.distribute_images(strategy, domains, args.crop, args.batch, seed=args.seed,
+                                                   start_step=start, max_side=side,
+                                                   cache=min(sum(len(d.good) for d in domains), 4096)),
+        {"G": model.G, "F": model.F}, {"kind": "cyclegan", "build": asdict(config)}, steps=args.steps,
+        max_minutes=args.minutes, log_every=50, batch=args.batch, crop=args.crop, max_side=side,
+        photos=f"random {args.crop}x{args.crop} crops (flips) of {domains[0].report()}; shrunk to {side} px",
+        prints=f"random {args.crop}x{args.crop} crops (flips) of {domains[1].report()}; shrunk to {side} px")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=int, default=3000)
@@ -141,16 +198,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sides", type=int, nargs="+", default=list(TRAIN_SIDES),
                    help="sizes (longer side, px) the crops are taken from")
     p.add_argument("--out", type=Path, default=checkpoints.shipped_path("cyclegan"))
+    p.add_argument("--batch", type=int, default=1, help="crops per domain per step (the global batch)")
+    distribute.add_arguments(p, "the painting domain: random crops of this folder, instead of the ukiyo-e prints")
+    p.add_argument("--photos", type=Path, default=None,
+                   help="with --data etc.: the photographs' folder (default: the training photos)")
     args = p.parse_args(argv)
     if args.steps <= 0:
         p.error("--steps must be positive")
     if args.minutes is not None and args.minutes <= 0:
         p.error("--minutes must be positive")
+    if args.batch < 1:
+        p.error("--batch must be positive")
+    if args.photos is not None and not args.photos.is_dir():
+        p.error(f"--photos {args.photos}: no such folder of images")
 
-    runtime.setup(seed=args.seed)
-    load_start = list(np.round(os.getloadavg(), 2))
     config = cg.CycleGANConfig(gen_filters=args.gen_filters, gen_blocks=args.gen_blocks,
                                disc_filters=args.disc_filters, upsample=args.upsample)
+    if distribute.scaling_requested(p, args, checkpoints.shipped_path("cyclegan")):
+        return train_distributed(args, config)
+    runtime.setup(seed=args.seed)
+    load_start = list(np.round(os.getloadavg(), 2))
     photos, prints = make_samplers(args.seed, tuple(args.sides), args.crop)
     model = cg.CycleGAN(config, seed=args.seed)
     log: list[dict] = []
@@ -162,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(log[-1]), flush=True)
 
     t0 = time.perf_counter()
-    model.train(photos, prints, args.steps, callback=every, progress=False,
+    model.train(photos, prints, args.steps, batch=args.batch, callback=every, progress=False,
                 max_seconds=None if args.minutes is None else 60 * args.minutes)
     wall = time.perf_counter() - t0
     out = cg.save_checkpoint(model, args.out)

@@ -47,27 +47,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="stop early after this many minutes (the record gives the steps done)")
     p.add_argument("--out", type=Path, default=checkpoints.shipped_path("dcgan"),
                    help="checkpoint path (.npz; default: the shipped checkpoint)")
-    p.add_argument("--data", type=Path, default=None,
-                   help="train on this folder of images (recursively; unreadable files are skipped and "
-                        "reported), shrunk to --side px, instead of the three patterns")
-    p.add_argument("--strategy", choices=distribute.STRATEGIES, default=None,
-                   help="tf.distribute strategy (auto: multiworker if TF_CONFIG is set, mirrored if "
-                        "more than one GPU, else default); --batch is the global batch")
-    p.add_argument("--checkpoint-every", type=int, default=None, metavar="STEPS",
-                   help="checkpoint every STEPS steps (resumable runs; default 500)")
-    p.add_argument("--checkpoint-minutes", type=float, default=None, metavar="MIN",
-                   help="checkpoint every MIN minutes (resumable runs)")
-    p.add_argument("--checkpoint-dir", type=Path, default=None,
-                   help="checkpoints of a resumable run (default: beside --out, <name>_ckpt/); the same "
-                        "command started again resumes from the last one")
+    distribute.add_arguments(p, "train on this folder of images, shrunk to --side px, instead of the "
+                                "three patterns")
     args = p.parse_args(argv)
-    args.distributed = any(v is not None for v in (args.data, args.strategy, args.checkpoint_every,
-                                                   args.checkpoint_minutes, args.checkpoint_dir))
-    if args.data is not None and args.out == checkpoints.shipped_path("dcgan"):
-        p.error("--data needs an --out of its own (the default is the shipped checkpoint)")
-    if (args.checkpoint_every is not None and args.checkpoint_every < 1) or (
-            args.checkpoint_minutes is not None and args.checkpoint_minutes <= 0):
-        p.error("--checkpoint-every and --checkpoint-minutes must be positive")
+    args.distributed = distribute.scaling_requested(p, args, checkpoints.shipped_path("dcgan"))
     if args.steps < 1 or args.batch < 2 or args.patches < args.batch:
         p.error("need steps ≥ 1, batch ≥ 2 and patches ≥ batch")
     if args.max_minutes is not None and args.max_minutes <= 0:
@@ -93,32 +76,15 @@ def train_distributed(args: argparse.Namespace) -> int:
         strategy, lambda: gan.build_dcgan_generator(**build),
         lambda: gan.build_dcgan_discriminator(size=32, width=args.width), gan.DCGAN_LATENT, args.batch,
         real_label=args.real_label, seed=args.seed)
-    ckpt_dir = args.checkpoint_dir or args.out.with_name(args.out.stem + "_ckpt")
-    every = args.checkpoint_every or (None if args.checkpoint_minutes else 500)
-    run = distribute.ResumableRun(ckpt_dir, strategy, model.objects, every_steps=every,
-                                  every_minutes=args.checkpoint_minutes)
-    if run.start_step:
-        print(f"resuming from step {run.start_step} (checkpoints in {ckpt_dir})", flush=True)
-    batches = distribute.distribute_images(  # decoded images stay in memory: 4096 at 128 px ≈ 0.8 GB
-        strategy, scan, 32, args.batch, seed=args.seed, start_step=run.start_step, max_side=args.side,
-        cache=min(len(scan.good), 4096))
-    start = time.perf_counter()
-
-    def log(step: int, logs: dict[str, float]) -> None:
-        print(f"step {step}: d_loss {logs['d_loss']:.3f} g_loss {logs['g_loss']:.3f}  "
-              f"{time.perf_counter() - start:.0f} s", flush=True)
-
-    done = run.train(model.step, batches, args.steps, log_every=250, on_log=log,
-                     max_seconds=None if args.max_minutes is None else 60 * args.max_minutes)
-    out = run.export(args.out, {"generator": model.generator}, {"kind": "dcgan", "build": build},
-                     seed=args.seed, steps_requested=args.steps, batch_size=args.batch,
-                     replicas=strategy.num_replicas_in_sync,
-                     real_label=args.real_label, optimizer={"name": "Adam", **gan.DCGAN_ADAM},
-                     data=f"random 32x32 crops (flips) of {scan.report()}; images shrunk to {args.side} px")
-    if out is not None:
-        print(f"saved {out} and {checkpoints.record_path(out).name}: {done} steps, "
-              f"{len(run.resumptions)} resumption(s)", flush=True)
-    return 0
+    return distribute.train_resumable(
+        args, strategy, model.objects, model.step,
+        lambda start: distribute.distribute_images(  # decoded images stay in memory: 4096 at 128 px ≈ 0.8 GB
+            strategy, scan, 32, args.batch, seed=args.seed, start_step=start, max_side=args.side,
+            cache=min(len(scan.good), 4096)),
+        {"generator": model.generator}, {"kind": "dcgan", "build": build}, steps=args.steps,
+        max_minutes=args.max_minutes, batch_size=args.batch, real_label=args.real_label,
+        optimizer={"name": "Adam", **gan.DCGAN_ADAM},
+        data=f"random 32x32 crops (flips) of {scan.report()}; images shrunk to {args.side} px")
 
 
 def main(argv: list[str] | None = None) -> int:

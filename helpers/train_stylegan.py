@@ -11,6 +11,13 @@ checkpoint (``checkpoints.shipped_path("stylegan")``) unless ``--out`` says othe
 training record (:func:`helpers.checkpoints.write_record`). The discriminator is not shipped.
 ``--init`` continues from a checkpoint (with a fresh discriminator) and keeps its record under
 ``continued_from``.
+
+``--data DIR`` (any folder of images), ``--strategy`` or a ``--checkpoint-*`` flag run the same
+step (:meth:`helpers.stylegan.StyleGAN.replica_step`) through :mod:`helpers.distribute`: on one
+GPU, several GPUs or several machines, checkpointed in ``--checkpoint-dir`` and resumed when the
+same command is started again; ``--max-steps`` is then the run's length, ``--batch`` the global batch.
+
+    python -m helpers.train_stylegan --data my_prints/ --out results/stylegan_prints.npz --max-steps 5000
 """
 
 from __future__ import annotations
@@ -21,10 +28,48 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["main"]
+from . import checkpoints, distribute
+
+__all__ = ["main", "train_distributed"]
+
+#: Works are shrunk to this many px before crops are cut (as :func:`helpers.stylegan.motif_patches`).
+MAX_SIDE = 160
 
 
-def main(argv: list[str] | None = None) -> None:
+def train_distributed(args: argparse.Namespace) -> int:
+    """The lesson's step through :mod:`helpers.distribute`: a folder, a strategy, resumable."""
+    strategy = distribute.pick_strategy(args.strategy or "auto")  # first: MultiWorker needs it before any op
+    from helpers import data, runtime, stylegan
+
+    runtime.setup(seed=args.seed)
+    print(f"{type(strategy).__name__.strip('_')}, {strategy.num_replicas_in_sync} replica(s)", flush=True)
+    if args.data is not None:
+        scan = distribute.scan_images(args.data)
+    else:
+        paths = tuple(data.load_catalog()[i].path for i in stylegan.MOTIF_IDS)
+        scan = distribute.FolderScan(paths[0].parent, paths, ())
+    print(scan.report(), flush=True)
+    channels = tuple(int(c) for c in args.channels.split(","))
+    with strategy.scope():
+        gan = stylegan.StyleGAN(channels=channels, seed=args.seed, lr=args.lr, r1_gamma=args.r1_gamma)
+        step = distribute.ReplicatedStep(strategy, gan.replica_step,
+                                         [(gan.d_opt, gan.disc.trainable_weights),
+                                          (gan.g_opt, gan.generator_variables)])
+    res = gan.synthesis.resolution
+    return distribute.train_resumable(
+        args, strategy, {"mapping": gan.mapping, "synthesis": gan.synthesis.weights, "w_avg": gan.w_avg,
+                         "disc": gan.disc, "g_opt": gan.g_opt, "d_opt": gan.d_opt}, step,
+        lambda start: distribute.distribute_images(strategy, scan, res, args.batch, seed=args.seed,
+                                                   start_step=start, max_side=MAX_SIDE,
+                                                   cache=min(len(scan.good), 4096)),
+        {"mapping": gan.mapping, "synthesis": gan.synthesis, "w_avg": gan.w_avg},
+        {"kind": "stylegan", "build": gan.config}, steps=args.max_steps, max_minutes=args.minutes,
+        log_every=args.save_every, batch=args.batch, lr=args.lr, r1_gamma=gan.r1_gamma,
+        mixing_prob=gan.mixing_prob, dtype="float16 weights (trained in float32)",
+        data=f"random {res}x{res} crops (flips) of {scan.report()}; images shrunk to {MAX_SIDE} px")
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=20.0, help="wall-time budget")
     parser.add_argument("--max-steps", type=int, default=100_000)
@@ -41,12 +86,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="where to write (default: the shipped checkpoint)")
     parser.add_argument("--save-every", type=int, default=100)
+    distribute.add_arguments(parser, "train on random crops of this folder of images, shrunk to 160 px, "
+                                     "instead of the motif works")
     args = parser.parse_args(argv)
+    args.out = args.out or checkpoints.shipped_path("stylegan")
+    if distribute.scaling_requested(parser, args, checkpoints.shipped_path("stylegan")):
+        if args.init is not None:
+            parser.error("--init does not combine with --data/--strategy/--checkpoint-* (they resume by themselves)")
+        return train_distributed(args)
 
-    from helpers import checkpoints, runtime, stylegan
+    from helpers import runtime, stylegan
 
     runtime.setup(seed=args.seed)
-    out = args.out or checkpoints.shipped_path("stylegan")
+    out = args.out
     channels = tuple(int(c) for c in args.channels.split(","))
     t0 = time.perf_counter()
     patches = stylegan.motif_patches(args.patches, size=4 * 2 ** (len(channels) - 1), seed=args.seed)
@@ -77,7 +129,8 @@ def main(argv: list[str] | None = None) -> None:
                         max_seconds=args.minutes * 60, every=args.save_every, callback=save)
     save(history, time.perf_counter() - start)
     print(f"saved {out} after {len(history)} steps", flush=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
