@@ -133,7 +133,9 @@ def stylize(
       square, so β means the same for every artwork; ``"raw"`` is the TensorFlow tutorial's.
     - ``style_layers``, ``style_layer_weights`` (default 1/L each), ``content_layer``: VGG16 layers.
     - ``size``: the output's longer side (px); both sides, at every scale, must be ≥ 16 px.
-      ``style_size``: the style image's longer side (default ``size``; smaller = larger marks).
+      ``style_size``: the style image's longer side (default ``size``). VGG16's filters see
+      patterns of a fixed size in pixels, so the marks keep the painting's pixel scale: a
+      smaller style image gives smaller marks, a larger one larger marks (lesson 09).
     - ``steps``: iterations per scale (an int, or one per scale). ``optimizer``: ``"lbfgs"``
       (SciPy's L-BFGS-B, pixels bounded to [0, 1]; about 1.1 gradient evaluations per
       iteration) or ``"adam"`` (the tutorial's: ``learning_rate``, β1 0.99, ε 0.1).
