@@ -48,7 +48,7 @@ __all__ = ["SHIPPED_TRAINING_SET", "training_set", "main", "train_distributed"]
 #: Jin and Bada Shanren scrolls are re-cut, and the Tibetan thangka stays for display only. The
 #: v1 list is ``git show c3fb15f:data/art/CATALOG.csv``. The decoder was not retrained.
 SHIPPED_TRAINING_SET: str = ("art corpus v1: 57 content images (10 photographs + 47 artworks), "
-                             "47 style images; see data/checkpoints/adain_decoder_fp16.json")
+                             "47 style images; its record lists them (checkpoints.read_record)")
 
 
 def training_set(catalog: Catalog | None = None) -> tuple[list[Artwork], list[Artwork]]:
