@@ -175,8 +175,13 @@ def test_lab_server_stops_with_its_kernels_when_a_test_fails(tmp_path: Path) -> 
                 assert r.status == 201
             assert server.proc is not None
             lab_process = psutil.Process(server.proc.pid)
-            kernels = [p for p in lab_process.children(recursive=True)
-                       if "ipykernel" in " ".join(p.cmdline())]
+            def cmdline(p: psutil.Process) -> str:
+                try:
+                    return " ".join(p.cmdline())
+                except (psutil.ZombieProcess, psutil.NoSuchProcess):  # a child that just ended
+                    return ""
+
+            kernels = [p for p in lab_process.children(recursive=True) if "ipykernel" in cmdline(p)]
             assert kernels, "the kernel process did not start"
             pids = [lab_process.pid] + [k.pid for k in kernels]
             raise RuntimeError("a failing test")
