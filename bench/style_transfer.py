@@ -45,16 +45,6 @@ STYLE_ID = "japanese-ukiyoe__hokusai-great-wave-off-kanagawa__c1831"
 TABLE_PATH = Path(__file__).resolve().parent / "style_norm_table.csv"
 
 
-def reduction(images_: list[np.ndarray], photo: np.ndarray, art: np.ndarray) -> list[float]:
-    """1 − d(image) / d(photo): the share of the photo's Gram distance to ``art`` removed."""
-    from helpers import images, metrics
-
-    size = max(photo.shape[:2])
-    ref = metrics.tradition_grams([images.resize_to(art, size)])
-    d0 = metrics.style_distance([photo], ref)[0]
-    return [1.0 - d / d0 for d in metrics.style_distance(images_, ref)]
-
-
 def adam_recipe(loss, x0: np.ndarray, seconds: float) -> list[tuple[float, float]]:  # type: ignore[no-untyped-def]
     """The tutorial's loop for ``seconds``: history of (seconds, loss of the iterate)."""
     import keras
@@ -112,7 +102,7 @@ def snapshots_run(photo, art, size, **kw):  # type: ignore[no-untyped-def]
 
 
 def part2(photo: np.ndarray, art: np.ndarray, cap: float) -> None:
-    from helpers import images
+    from helpers import images, metrics
 
     c = images.resize_to(photo, 512)
     for label, kw in (("single scale", {"steps": 100}),
@@ -120,7 +110,7 @@ def part2(photo: np.ndarray, art: np.ndarray, cap: float) -> None:
                        {"steps": [60, 40], "scales": 2})):
         r, shots = snapshots_run(photo, art, 512, max_seconds=cap, **kw)
         final = [(t, i, img) for t, i, img in shots if img.shape == c.shape]
-        reds = reduction([img for _, _, img in final], c, art)
+        reds = [metrics.style_reduction(img, c, art) for _, _, img in final]
         hit = next(((t, i, red) for (t, i, _), red in zip(final, reds) if red >= 0.7), None)
         if hit is None:
             print(f"[2] 512 px {label}: NOT at 70 % within {r.seconds:.0f} s (best "
@@ -131,11 +121,11 @@ def part2(photo: np.ndarray, art: np.ndarray, cap: float) -> None:
 
 
 def part3(photo: np.ndarray, art: np.ndarray, steps: list[int], cap: float) -> None:
-    from helpers import images, style
+    from helpers import images, metrics, style
 
     r = style.run_style_transfer(photo, art, size=1024, steps=steps, scales=len(steps),
                                  max_seconds=cap, progress=False)
-    red = reduction([r.image], images.resize_to(photo, 1024), art)[0]
+    red = metrics.style_reduction(r.image, photo, art)
     start = 1024 // 2 ** (len(steps) - 1)
     print(f"[3] 1024 px coarse to fine ({steps} iterations from {start} px up): {r.seconds:.0f} s, "
           f"reduction {red:.0%} (target ≤ 180 s at ≥ 70 %) [load {load_avg()}]", flush=True)
@@ -144,7 +134,7 @@ def part3(photo: np.ndarray, art: np.ndarray, steps: list[int], cap: float) -> N
 
 
 def part5(photo: np.ndarray, art: np.ndarray) -> None:
-    from helpers import adain, images
+    from helpers import adain, images, metrics
 
     stylizer = adain.Stylizer(adain.load_decoder())
     c = adain.crop8(images.resize_to(photo, 512))
@@ -160,7 +150,7 @@ def part5(photo: np.ndarray, art: np.ndarray) -> None:
         t = time.perf_counter()
         stylizer.decode(stylizer.features_for(c, mu, sigma))
         timings["style statistics cached"] = min(timings["style statistics cached"], time.perf_counter() - t)
-    red = reduction([out], c, art)[0]
+    red = metrics.style_reduction(out, c, art)
     for label, sec in timings.items():
         print(f"[5] feed-forward AdaIN (shipped decoder) at {c.shape[1]}×{c.shape[0]} px, {label}: "
               f"{sec:.2f} s per image (target ≤ 1 s) [load {load_avg()}]")

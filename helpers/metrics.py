@@ -1,13 +1,14 @@
 """How the course measures images: one name per measure, each defined once.
 
-Lessons 02, 04, 05, 06 and 07. Every function takes RGB images in [0, 1] (uint8 accepted
+Lessons 02, 04, 05, 06, 07 and 09. Every function takes RGB images in [0, 1] (uint8 accepted
 where an image is taken) or feature vectors, and returns plain floats or NumPy arrays.
 
 - Generated samples against real ones (lessons 02, 06): :func:`vgg_embedding`, :func:`kid`,
   :func:`precision_recall`, :func:`nearest_neighbour_distances`.
 - Structure (lessons 05, 09): :func:`ssim`, :func:`cycle_errors`, :func:`content_distance`.
 - Style, as VGG16 Gram statistics (lessons 03–07): :func:`gram_distance`,
-  :func:`tradition_grams`, :func:`style_distance`.
+  :func:`tradition_grams`, :func:`style_distance`, and :func:`style_reduction` (the share of the
+  photo's distance a stylised result removed).
 
     >>> import numpy as np
     >>> from helpers import metrics
@@ -23,12 +24,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from .features import CONTENT_LAYER, STYLE_LAYERS
-from .images import check_image
+from .images import check_image, resize_to
 
 __all__ = [
     "EMBED_LAYERS", "vgg_embedding", "kid", "precision_recall", "nearest_neighbour_distances",
     "ssim", "cycle_errors", "content_distance",
-    "gram_distance", "tradition_grams", "style_distance",
+    "gram_distance", "tradition_grams", "style_distance", "style_reduction",
 ]
 
 
@@ -240,3 +241,22 @@ def style_distance(images: Sequence[np.ndarray], reference: dict[str, np.ndarray
                      for k in reference]
         out.append(float(np.mean(per_layer)))
     return out
+
+
+def style_reduction(result: np.ndarray, photo: np.ndarray, style: np.ndarray,
+                    layers: Sequence[str] = STYLE_LAYERS) -> float:
+    """Share of the photo's style distance to ``style`` that ``result`` removed (1 = all).
+
+    ``1 − d(result) / d(photo)`` with :func:`style_distance`, the photo and the style image
+    first resized to the result's longer side: lesson 04's and the benchmark's measure of "how
+    stylised". 0 means no closer to the painting than the photo was; negative, further away.
+
+    >>> rng = np.random.default_rng(0)
+    >>> photo, art = rng.random((32, 32, 3)), rng.random((32, 32, 3)) ** 3
+    >>> style_reduction(photo, photo, art), round(style_reduction(art, photo, art), 3)
+    (0.0, 1.0)
+    """
+    size = max(check_image(result, "result").shape[:2])
+    ref = tradition_grams([resize_to(check_image(style, "style"), size)], layers)
+    before, after = style_distance([resize_to(check_image(photo, "photo"), size), result], ref)
+    return 1.0 - after / before
