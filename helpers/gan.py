@@ -143,11 +143,18 @@ def build_dcgan_generator(latent_dim: int = DCGAN_LATENT, size: int = 32, width:
 
 
 def build_dcgan_discriminator(size: int = 32, width: int = 64, channels: int = 3,
-                              name: str = "dcgan_discriminator") -> keras.Model:
+                              name: str = "dcgan_discriminator",
+                              spectral_norm: bool = False) -> keras.Model:
     """DCGAN discriminator: strided convs (no pooling), LeakyReLU(0.2), batch norm except on the
     first layer, then one logit. Input: size×size images in [-1, 1].
 
+    With ``spectral_norm`` (Miyato et al., 2018) every layer's weights are divided by their
+    largest singular value instead, and there is no batch norm: D cannot sharpen its verdict
+    without limit, so it stops winning outright and G keeps getting a useful gradient.
+
     >>> build_dcgan_discriminator(size=32).output_shape
+    (None, 1)
+    >>> build_dcgan_discriminator(size=32, spectral_norm=True).output_shape
     (None, 1)
     """
     blocks = _dcgan_blocks(size)
@@ -155,20 +162,31 @@ def build_dcgan_discriminator(size: int = 32, width: int = 64, channels: int = 3
     gamma = keras.initializers.RandomNormal(1.0, DCGAN_INIT_STDDEV)
     inputs = keras.Input((size, size, channels), name="image")
     x = inputs
+    def norm(layer: keras.layers.Layer) -> keras.layers.Layer:
+        return keras.layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if spectral_norm else layer
+
     for i in range(blocks):
-        x = keras.layers.Conv2D(width * 2 ** i, 4, strides=2, padding="same", use_bias=i == 0,
-                                kernel_initializer=init, name=f"down{i + 1}")(x)
-        if i > 0:
+        x = norm(keras.layers.Conv2D(width * 2 ** i, 4, strides=2, padding="same",
+                                     use_bias=i == 0 or spectral_norm, kernel_initializer=init,
+                                     name=f"down{i + 1}"))(x)
+        if i > 0 and not spectral_norm:
             x = keras.layers.BatchNormalization(gamma_initializer=gamma, name=f"bn{i + 1}")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"lrelu{i + 1}")(x)
     x = keras.layers.Flatten(name="flatten")(x)
-    out = keras.layers.Dense(1, kernel_initializer=init, name="logit")(x)
+    out = norm(keras.layers.Dense(1, kernel_initializer=init, name="logit"))(x)
     return keras.Model(inputs, out, name=name)
 
 
-def dcgan_optimizer() -> keras.optimizers.Optimizer:
-    """Adam with the DCGAN paper's settings (lr 2e-4, beta_1 0.5); one per network."""
-    return keras.optimizers.Adam(**DCGAN_ADAM)
+def dcgan_optimizer(learning_rate: float | None = None) -> keras.optimizers.Optimizer:
+    """Adam with the DCGAN paper's settings (lr 2e-4, beta_1 0.5); one per network.
+
+    ``learning_rate`` overrides the rate: a two-time-scale update rule (TTUR, Heusel et al.,
+    2017) gives D a larger one than G.
+    """
+    if learning_rate is not None and not learning_rate > 0:
+        raise ValueError(f"learning_rate must be positive, got {learning_rate}")
+    return keras.optimizers.Adam(**{**DCGAN_ADAM, **({} if learning_rate is None else
+                                                     {"learning_rate": float(learning_rate)})})
 
 
 # --------------------------------------------------------------------------------------

@@ -41,6 +41,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--patches", type=int, default=8192, help="training patches cut from the patterns")
     p.add_argument("--real-label", type=float, default=0.9,
                    help="target for real samples in D's loss (0.9 = one-sided label smoothing)")
+    p.add_argument("--spectral-norm", action="store_true",
+                   help="spectral normalisation in D instead of batch norm (gan.build_dcgan_discriminator)")
+    p.add_argument("--g-lr", type=float, default=gan.DCGAN_ADAM["learning_rate"], help="G's Adam learning rate")
+    p.add_argument("--d-lr", type=float, default=gan.DCGAN_ADAM["learning_rate"],
+                   help="D's Adam learning rate (larger than G's: a two-time-scale update, TTUR)")
     p.add_argument("--side", type=int, default=gan.ISLAMIC_PATTERN_SIDE,
                    help="px the patterns are shrunk to before cutting 32-px patches")
     p.add_argument("--max-minutes", type=float, default=None,
@@ -51,8 +56,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                 "three patterns")
     args = p.parse_args(argv)
     args.distributed = distribute.scaling_requested(p, args, checkpoints.shipped_path("dcgan"))
+    if args.distributed and args.g_lr != args.d_lr:
+        p.error("--g-lr and --d-lr must be equal with --data/--strategy/--checkpoint-* "
+                "(the distributed step builds one optimizer kind for both networks)")
     if args.steps < 1 or args.batch < 2 or args.patches < args.batch:
         p.error("need steps ≥ 1, batch ≥ 2 and patches ≥ batch")
+    if args.g_lr <= 0 or args.d_lr <= 0:
+        p.error("--g-lr and --d-lr must be positive")
     if args.max_minutes is not None and args.max_minutes <= 0:
         p.error("--max-minutes must be positive")
     if args.out.suffix != ".npz":
@@ -74,7 +84,8 @@ def train_distributed(args: argparse.Namespace) -> int:
     build = {"latent_dim": gan.DCGAN_LATENT, "size": 32, "width": args.width}
     model = distribute.DistributedGAN(
         strategy, lambda: gan.build_dcgan_generator(**build),
-        lambda: gan.build_dcgan_discriminator(size=32, width=args.width), gan.DCGAN_LATENT, args.batch,
+        lambda: gan.build_dcgan_discriminator(size=32, width=args.width, spectral_norm=args.spectral_norm),
+        gan.DCGAN_LATENT, args.batch,
         real_label=args.real_label, seed=args.seed)
     return distribute.train_resumable(
         args, strategy, model.objects, model.step,
@@ -96,8 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     data = images.to_tanh(gan.islamic_motifs(args.patches, patch=32, side=args.side, seed=args.seed))
     build = {"latent_dim": gan.DCGAN_LATENT, "size": 32, "width": args.width}
     generator = gan.build_dcgan_generator(**build)
-    discriminator = gan.build_dcgan_discriminator(size=32, width=args.width)
+    discriminator = gan.build_dcgan_discriminator(size=32, width=args.width, spectral_norm=args.spectral_norm)
     trainer = gan.GANTrainer(generator, discriminator, gan.DCGAN_LATENT, real_label=args.real_label,
+                             g_optimizer=gan.dcgan_optimizer(args.g_lr), d_optimizer=gan.dcgan_optimizer(args.d_lr),
                              seed=args.seed)
     stream = gan.batches(data, args.batch, seed=args.seed)
     budget = None if args.max_minutes is None else 60 * args.max_minutes
@@ -124,11 +136,13 @@ def main(argv: list[str] | None = None) -> int:
         steps_requested=args.steps,
         reproduce=(f"python -m helpers.train_dcgan --steps {trainer.steps_done} --seed {args.seed} "
                    f"--batch {args.batch} --width {args.width} --patches {args.patches} "
-                   f"--real-label {args.real_label} --side {args.side}"),
+                   f"--real-label {args.real_label} --side {args.side} --g-lr {args.g_lr} --d-lr {args.d_lr}"
+                   + (" --spectral-norm" if args.spectral_norm else "")),
         batch_size=args.batch,
         generator_config=build,
-        discriminator={"size": 32, "width": args.width},
-        optimizer={"name": "Adam", **gan.DCGAN_ADAM},
+        discriminator={"size": 32, "width": args.width, "spectral_norm": args.spectral_norm},
+        optimizer={"name": "Adam", "beta_1": gan.DCGAN_ADAM["beta_1"],
+                   "generator_learning_rate": args.g_lr, "discriminator_learning_rate": args.d_lr},
         generator_loss="non_saturating",
         real_label=args.real_label,
         data=(f"{args.patches} random 32x32 patches (flips, 90-degree rotations) of the three "

@@ -85,6 +85,25 @@ def test_dcgan_refuses_other_sizes() -> None:
         gan.build_dcgan_discriminator(size=256)
 
 
+def test_spectral_norm_discriminator_and_ttur_optimizers() -> None:
+    runtime.setup(seed=0)
+    d = gan.build_dcgan_discriminator(size=32, width=8, spectral_norm=True)
+    kinds = {type(layer).__name__ for layer in d.layers}
+    assert "SpectralNormalization" in kinds and "BatchNormalization" not in kinds
+    assert "BatchNormalization" in {type(layer).__name__ for layer in gan.build_dcgan_discriminator(size=32, width=8).layers}
+    # after a forward pass in training mode every wrapped kernel has spectral norm ≈ 1
+    d(np.zeros((2, 32, 32, 3), np.float32), training=True)
+    for _ in range(20):
+        d(np.random.default_rng(0).normal(size=(2, 32, 32, 3)).astype(np.float32), training=True)
+    dense = d.get_layer("sn_logit")
+    w = np.asarray(dense.layer.kernel)
+    assert np.linalg.norm(w, 2) == pytest.approx(1.0, rel=0.05)
+    assert float(gan.dcgan_optimizer(4e-4).learning_rate) == pytest.approx(4e-4)
+    assert float(gan.dcgan_optimizer().learning_rate) == pytest.approx(2e-4)
+    with pytest.raises(ValueError, match="learning_rate"):
+        gan.dcgan_optimizer(-1.0)
+
+
 def test_dcgan_initialisation_follows_the_paper() -> None:
     runtime.setup(seed=0)
     g = gan.build_dcgan_generator(size=32, width=32)
@@ -252,3 +271,12 @@ def test_train_dcgan_writes_a_checkpoint_and_its_record(tmp_path: Path) -> None:
     assert checkpoints.training_runs(rec)[0]["steps"] == 2
     assert gan.load_generator(out).output_shape == (None, 32, 32, 3)
     assert train_dcgan.parse_args([]).out == checkpoints.shipped_path("dcgan")
+    ttur = tmp_path / "ttur.npz"
+    assert train_dcgan.main(["--steps", "2", "--batch", "8", "--patches", "16", "--width", "8",
+                             "--spectral-norm", "--g-lr", "1e-4", "--d-lr", "4e-4", "--out", str(ttur)]) == 0
+    rec = checkpoints.read_record(ttur)
+    assert rec["discriminator"]["spectral_norm"] is True
+    assert rec["optimizer"]["discriminator_learning_rate"] == 4e-4
+    assert "--spectral-norm" in rec["reproduce"] and "--d-lr 0.0004" in rec["reproduce"]
+    with pytest.raises(SystemExit):
+        train_dcgan.parse_args(["--d-lr", "0"])
