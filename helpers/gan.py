@@ -160,11 +160,12 @@ def build_dcgan_discriminator(size: int = 32, width: int = 64, channels: int = 3
     blocks = _dcgan_blocks(size)
     init = keras.initializers.RandomNormal(0.0, DCGAN_INIT_STDDEV)
     gamma = keras.initializers.RandomNormal(1.0, DCGAN_INIT_STDDEV)
-    inputs = keras.Input((size, size, channels), name="image")
-    x = inputs
+
     def norm(layer: keras.layers.Layer) -> keras.layers.Layer:
         return keras.layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if spectral_norm else layer
 
+    inputs = keras.Input((size, size, channels), name="image")
+    x = inputs
     for i in range(blocks):
         x = norm(keras.layers.Conv2D(width * 2 ** i, 4, strides=2, padding="same",
                                      use_bias=i == 0 or spectral_norm, kernel_initializer=init,
@@ -269,9 +270,10 @@ class GANTrainer:
         self.noise = tf.random.Generator.from_seed(seed)
         self.history = History()
         self.steps_done = 0
-        self._step = tf.function(self._train_step)
+        self._step = tf.function(self.train_step)
 
-    def _train_step(self, real: tf.Tensor) -> dict[str, tf.Tensor]:
+    def train_step(self, real: tf.Tensor) -> dict[str, tf.Tensor]:
+        """One D update, then one G update (lesson 02 prints this); :meth:`step` runs it compiled."""
         batch = tf.shape(real)[0]
         z = self.noise.normal([batch, self.latent_dim])
         with tf.GradientTape() as d_tape:

@@ -10,7 +10,8 @@ Every notebook starts with::
 smaller images); the test suite sets it. Fast mode never changes *what* a lesson computes,
 only how much of it.
 
-Lessons 00–09: every lesson's first code cell.
+Lessons 00–09: every lesson's first code cell. :func:`source` prints the code a lesson calls
+(lesson 02 shows its networks and training step this way).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import TypeVar
 
 import numpy as np
 
-__all__ = ["is_fast", "RunConfig", "seed_everything", "setup", "progress"]
+__all__ = ["is_fast", "RunConfig", "seed_everything", "setup", "progress", "source"]
 
 T = TypeVar("T")
 
@@ -182,3 +183,32 @@ def _notebook_bar_class():  # type: ignore[no-untyped-def]
 
         _BAR_CLASS = NotebookBar
     return _BAR_CLASS
+
+
+def source(obj: object, docstring: bool = False) -> str:
+    """The source code of a function, method or class, without its docstring by default.
+
+    A lesson prints the code it calls from ``helpers`` so that the idea is on the page
+    without a second copy of it in the notebook.
+
+    >>> print(source(is_fast))
+    def is_fast() -> bool:
+        return os.environ.get("COURSE_FAST", "").strip().lower() in _TRUE
+    """
+    import ast
+    import inspect
+    import textwrap
+
+    if not callable(obj):
+        raise TypeError(f"obj must be a function, method or class, got {type(obj).__name__}")
+    code = textwrap.dedent(inspect.getsource(obj))
+    if docstring:
+        return code.rstrip("\n")
+    node = ast.parse(code).body[0]
+    body = getattr(node, "body", [])
+    lines = code.splitlines()
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        first, last = body[0].lineno - 1, body[0].end_lineno or body[0].lineno
+        lines = lines[:first] + lines[last:]
+    return "\n".join(lines).rstrip("\n")
