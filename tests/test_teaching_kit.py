@@ -193,6 +193,114 @@ def test_guide_offline_install_commands() -> None:
     assert any(r.startswith("setuptools") for r in build) and '"setuptools>=64"' in guide
 
 
+# The guide's outcomes, rubric, reading list and session plans (issue #19, teaching kit v2).
+
+GUIDE = ROOT / "docs" / "instructor-guide.md"
+ALL_LESSONS = LESSONS + sorted((ROOT / "notebooks").glob("A[0-9]_*.ipynb"))
+CITATION = re.compile(r"\((?:1[5-9]|20)\d\d\)\.\s+[\"*]")  # "Authors (2016). \"Title\"" or "(1978). *Book*"
+
+
+def guide_section(title: str) -> str:
+    """The body of the guide's `## N · title` section, up to the next `## ` heading."""
+    text = GUIDE.read_text(encoding="utf-8")
+    m = re.search(rf"^## \d+ · {re.escape(title)}[ \t]*$(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
+    assert m, f"the instructor guide has no section '## N · {title}'"
+    return m.group(1)
+
+
+def lesson_block(section: str, stem: str) -> str:
+    """What a guide section says under `#### `stem``, up to the next heading."""
+    m = re.search(rf"^#### `{re.escape(stem)}`[ \t]*$(.*?)(?=^#|\Z)", section, re.MULTILINE | re.DOTALL)
+    assert m, f"no '#### `{stem}`' entry in this section of the guide"
+    return m.group(1)
+
+
+def lesson_objectives_and_exercises(path: Path) -> tuple[int, int]:
+    """How many learning objectives the lesson's first cell lists, and how many exercises it ends with."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    first = "".join(cells[0]["source"])
+    objectives = first.split("Learning objectives", 1)[1].split("**Prerequisites", 1)[0]
+    exercises = next("".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+                     and "".join(c["source"]).lstrip().startswith("## Exercises"))
+    exercises = exercises.split("## Exercises", 1)[1].split("\n## ", 1)[0]
+    return (len(re.findall(r"^\d+\. ", objectives, re.MULTILINE)),
+            len(re.findall(r"^\d+\.", exercises, re.MULTILINE)))
+
+
+def table_rows(text: str, first_cell: str) -> list[list[str]]:
+    """The cells of every markdown table row whose first cell matches `first_cell` (a regex)."""
+    return [[c.strip() for c in line.strip().strip("|").split("|")]
+            for line in text.splitlines() if re.match(rf"^\|\s*{first_cell}\s*\|", line)]
+
+
+@pytest.mark.parametrize("path", ALL_LESSONS, ids=[p.stem for p in ALL_LESSONS])
+def test_guide_maps_each_objective_to_exercises_that_exist(path: Path) -> None:
+    n_objectives, n_exercises = lesson_objectives_and_exercises(path)
+    block = lesson_block(guide_section("Learning outcomes and the exercises that assess them"), path.stem)
+    rows = table_rows(block, r"\d+\.\s.*?")
+    assert [int(r[0].split(".", 1)[0]) for r in rows] == list(range(1, n_objectives + 1)), \
+        f"{path.stem}: {n_objectives} objectives in the lesson, outcome rows {[r[0][:3] for r in rows]}"
+    assessed: set[int] = set()
+    for outcome, cell in rows:
+        m = re.match(r"(—|\d+(?:, \d+)*)(?:\s|$)", cell)
+        assert m, f"{path.stem}: '{cell}' should start with exercise numbers (1, 3) or '—'"
+        numbers = set() if m.group(1) == "—" else {int(n) for n in m.group(1).split(", ")}
+        assert numbers <= set(range(1, n_exercises + 1)), \
+            f"{path.stem}, outcome '{outcome[:40]}': exercises {sorted(numbers)}, the lesson has {n_exercises}"
+        assessed |= numbers
+    assert assessed == set(range(1, n_exercises + 1)), \
+        f"{path.stem}: exercises {sorted(set(range(1, n_exercises + 1)) - assessed)} assess no outcome"
+
+
+@pytest.mark.parametrize("path", ALL_LESSONS, ids=[p.stem for p in ALL_LESSONS])
+def test_guide_reading_list_cites_each_lesson(path: Path) -> None:
+    block = lesson_block(guide_section("Reading list"), path.stem)
+    entries = [e.strip() for e in re.split(r"^- ", block, flags=re.MULTILINE)[1:]]
+    for entry in entries:  # authors (year). "Title" or *Title*. Venue.
+        body = entry.removeprefix("*Critical reading:*")
+        assert CITATION.search(body), f"{path.stem}: no '(year). Title' in '{entry[:60]}'"
+        assert re.search(r"\"[^\"]{8,}\"|\*[^*]{8,}\*", body), f"{path.stem}: no title in '{entry[:60]}'"
+    critical = [e for e in entries if e.startswith("*Critical reading:*")]
+    assert len(entries) > len(critical), f"{path.stem}: no paper that the lesson implements or cites"
+    if path.stem[:2] in ("07", "08", "09"):
+        assert critical, f"{path.stem}: no critical reading"
+
+
+def test_guide_rubric_has_criteria_levels_and_uses() -> None:
+    rubric = guide_section("Assessment rubric")
+    levels = ("Beginning", "Developing", "Secure", "Excellent")
+    header = next((r for r in table_rows(rubric, "Criterion")), None)
+    assert header and all(any(level in cell for cell in header[1:]) for level in levels), header
+    criteria = table_rows(rubric, r"\*\*[^*]+\*\*.*?")
+    assert len(criteria) >= 4, f"{len(criteria)} criteria"
+    for row in criteria:
+        assert len(row) == 5 and all(len(cell) >= 30 for cell in row[1:]), f"{row[0]}: a level is empty or thin"
+        # concrete: each criterion points to at least one of the course's exercises ("07 ex. 4")
+        assert re.search(r"\b(?:0\d|A1) ex\. \d", " ".join(row)), f"{row[0]}: tied to no exercise"
+    assert "For a session's exercises" in rubric and "For a final project" in rubric
+
+
+@pytest.mark.parametrize("title, row, minutes", [("Syllabus: six sessions", r"\d", 120),
+                                                 ("Syllabus: two sessions", r"Day \d", 180)])
+def test_guide_sessions_hold_no_more_than_their_time(title: str, row: str, minutes: int) -> None:
+    section = guide_section(title)
+    assert f"{minutes} minutes" in section, f"{title}: the session length ({minutes} minutes) is not stated"
+    rows = table_rows(section, row)
+    assert rows
+    for cells in rows:
+        plan = cells[2]
+        total = re.search(r"= \*\*(\d+) min\*\*", plan)
+        parts = [int(n) for n in re.findall(r"\((\d+)\)", plan)]
+        assert total and parts, f"session {cells[0]}: no '(minutes) + ... = **N min**' plan"
+        assert sum(parts) == int(total.group(1)), f"session {cells[0]}: {parts} add up to {sum(parts)}"
+        assert int(total.group(1)) <= minutes, f"session {cells[0]}: {total.group(1)} min in a {minutes}-min slot"
+        if "mode collapse" in " ".join(cells).lower():  # lesson 01 shows it; 02 does not
+            assert "01_minimax_objective" in cells[1], f"session {cells[0]} promises mode collapse without 01"
+    if title.endswith("six sessions"):
+        in_plan = " ".join(" ".join(cells) for cells in rows)
+        assert all(p.stem in in_plan for p in LESSONS), [p.stem for p in LESSONS if p.stem not in in_plan]
+
+
 def test_course_package_installs_from_a_local_wheelhouse(tmp_path: Path) -> None:
     """The cheap part of the offline route: the course's own package from a wheelhouse, no index."""
     source, wheelhouse, target = tmp_path / "course", tmp_path / "wheelhouse", tmp_path / "site"
