@@ -153,6 +153,110 @@ def test_glossary_matcher(tmp_path: Path) -> None:
     assert glossary.update(table, tmp_path) == 4 and glossary.stale_rows(table, tmp_path) == []
 
 
+def test_glossary_leaves_the_chinese_guide_out_of_first_appearances(tmp_path: Path) -> None:
+    guide = "## 中文导读\n### 学习目标\n理解**模式崩溃**。"
+    for name, cells in (("00_a.ipynb", ["# 00 · A", guide]), ("01_b.ipynb", ["# 01 · B", "mode collapse"])):
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(c) for c in cells]),
+                       tmp_path / name)
+    table = tmp_path / "g.md"
+    table.write_text("| Term | 中文 | Definition | First appears |\n|---|---|---|---|\n"
+                     "| mode collapse | 模式崩溃 | d | — |\n", encoding="utf-8")
+    entries = glossary.read_entries(table)
+    assert list(glossary.first_appearances(entries, tmp_path).values()) == ["`01_b`"]
+
+
+def test_glossary_chinese_terms_and_their_alternatives(tmp_path: Path) -> None:
+    table = tmp_path / "g.md"
+    table.write_text("| Term | 中文 | Definition | First appears |\n|---|---|---|---|\n"
+                     "| Gram matrix | Gram 矩阵 (格拉姆矩阵) | d | — |\n"
+                     "| cycle consistency | 循环一致性 (损失) | d | — |\n"
+                     "| value function | 价值函数 V(D, G) | d | — |\n"
+                     "| latent vector | 潜在向量 / 噪声向量 z | d | — |\n"
+                     "| bokashi | ぼかし (bokashi, 晕染) | d | — |\n", encoding="utf-8")
+    terms = glossary.chinese_terms(glossary.read_entries(table))
+    for spelling in ("Gram 矩阵", "Gram矩阵", "格拉姆矩阵", "循环一致性", "循环一致性损失", "价值函数 V(D, G)",
+                     "潜在向量", "噪声向量 z", "ぼかし", "晕染", "bokashi", "Gram 矩阵（格拉姆矩阵）"):
+        assert glossary.zh_key(spelling) in terms, spelling
+    for spelling in ("矩阵", "价值函数 V", "D", "噪声", "一致性"):
+        assert glossary.zh_key(spelling) not in terms, spelling
+    assert glossary.bold_terms("a **模式崩溃** and **Gram 矩阵**, not *this*") == ["模式崩溃", "Gram 矩阵"]
+
+
+# ----------------------------------------------------------------------------- Chinese guides
+
+GUIDED = sorted((ROOT / "notebooks").glob("*.ipynb")) + SOLUTIONS
+GUIDE_PARTS = ("学习目标", "核心思想", "看图要点")
+
+
+def guide_problems(cells: list[dict], terms: dict[str, str]) -> list[str]:
+    """What is wrong with a notebook's Chinese guide: its second cell, a markdown cell that opens with
+    "## 中文导读" and has the three parts (### 学习目标, ### 核心思想, ### 看图要点, in that order, each with
+    Chinese text), whose bold terms are all glossary 中文 terms."""
+    sources = ["".join(c["source"]) for c in cells]
+    if len(cells) < 2 or cells[1]["cell_type"] != "markdown" or not glossary.is_chinese_guide(sources[1]):
+        where = [i for i, (c, s) in enumerate(zip(cells, sources))
+                 if c["cell_type"] == "markdown" and glossary.is_chinese_guide(s)]
+        return [f"the second cell is not a markdown cell opening with {glossary.GUIDE_HEADING!r}"
+                + (f" (found at cell {where})" if where else " (no Chinese guide at all)")]
+    guide, problems = sources[1], []
+    if sum(glossary.is_chinese_guide(s) for c, s in zip(cells, sources) if c["cell_type"] == "markdown") > 1:
+        problems.append("more than one Chinese guide cell")
+    found = [re.search(rf"^###\s*{part}\s*$", guide, re.MULTILINE) for part in GUIDE_PARTS]
+    missing = [part for part, m in zip(GUIDE_PARTS, found) if m is None]
+    if missing:
+        problems.append(f"missing sub-parts (### headings): {missing}")
+    else:
+        starts = [m.start() for m in found]
+        if starts != sorted(starts):
+            problems.append(f"sub-parts out of order: {GUIDE_PARTS}")
+            starts = []
+        for part, start, end in zip(GUIDE_PARTS, starts, starts[1:] + [len(guide)]):
+            body = guide[start:end].split("\n", 1)[-1]
+            if len(HAN.findall(body)) < 20:
+                problems.append(f"{part}: fewer than 20 Chinese characters")
+    bold = glossary.bold_terms(guide)
+    unknown = [b for b in bold if glossary.zh_key(b) not in terms]
+    if unknown:
+        problems.append(f"bold terms that are not the glossary's 中文 terms: {unknown}")
+    if not bold:
+        problems.append("no glossary term marked in bold")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def zh_terms() -> dict[str, str]:
+    return glossary.chinese_terms()
+
+
+@pytest.mark.parametrize("path", GUIDED, ids=[str(p.relative_to(ROOT / "notebooks")) for p in GUIDED])
+def test_notebook_opens_with_a_chinese_guide(path: Path, zh_terms: dict[str, str]) -> None:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    problems = guide_problems(nb["cells"], zh_terms)
+    assert problems == [], f"{path.name}: " + "; ".join(problems)
+
+
+def test_chinese_guide_check_catches_mistakes(zh_terms: dict[str, str]) -> None:
+    def cells(*markdown: str) -> list[dict]:
+        return [nbformat.v4.new_markdown_cell(m) for m in markdown]
+
+    title = "# 99 · A lesson\n**Learning objectives.** ..."
+    text = "这是一段足够长的中文说明文字，用来检查每一部分都写了内容。"
+    good = (f"## 中文导读\n\n### 学习目标\n{text}\n\n### 核心思想\n{text}**Gram 矩阵**与**留白**。\n\n"
+            f"### 看图要点\n- {text}")
+    assert guide_problems(cells(title, good), zh_terms) == []
+    assert "no Chinese guide" in guide_problems(cells(title, "## 1 · Set up"), zh_terms)[0]
+    assert "found at cell [2]" in guide_problems(cells(title, "## 1 · Set up", good), zh_terms)[0]
+    assert guide_problems(cells(good), zh_terms)                       # the guide is not the first cell
+    problems = guide_problems(cells(title, good.replace("**留白**", "**深度魔法**")), zh_terms)
+    assert problems == ["bold terms that are not the glossary's 中文 terms: ['深度魔法']"]
+    assert "missing sub-parts" in guide_problems(cells(title, good.replace("### 看图要点", "看图")), zh_terms)[0]
+    swapped = good.replace("### 学习目标", "### X").replace("### 核心思想", "### 学习目标").replace("### X", "### 核心思想")
+    assert guide_problems(cells(title, swapped), zh_terms) == [f"sub-parts out of order: {GUIDE_PARTS}"]
+    assert guide_problems(cells(title, good.replace(f"### 看图要点\n- {text}", "### 看图要点\n- 见图")), zh_terms) \
+        == ["看图要点: fewer than 20 Chinese characters"]
+    assert guide_problems(cells(title, good.replace("**", "")), zh_terms) == ["no glossary term marked in bold"]
+
+
 # ----------------------------------------------------------------------------- instructor guide
 
 

@@ -7,7 +7,11 @@ A term's spellings are its *Term* column split at " / " plus its Chinese word(s)
 romanisation from the *中文* column. A lesson "uses" a term when its markdown, code or text
 outputs contain one of them as a whole word (case, accents, hyphens and a plural -s/-es do not
 matter; "ukiyo-e" also matches "ukiyoe"). The course map in 00_welcome is left out: it names
-every lesson's topics without using them.
+every lesson's topics without using them. So is each notebook's Chinese guide (the markdown cell
+that opens with "## 中文导读", right after the title cell): it restates the lesson in Chinese, and a
+Chinese word in it (来源, 偏差, ...) would otherwise date a term to the wrong lesson.
+
+`chinese_terms()` lists what a Chinese guide may mark in bold: every spelling of the 中文 column.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ NONE = "—"
 ROW = re.compile(r"^\|(?P<term>[^|]+)\|(?P<zh>[^|]+)\|(?P<definition>[^|]+)\|(?P<first>[^|]+)\|\s*$")
 HAN = re.compile(r"[\u3400-\u9fff]+")
 MAP_CELL = re.compile(r"^#+.*map of the course", re.IGNORECASE | re.MULTILINE)
+GUIDE_HEADING = "## 中文导读"
+BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+ALTERNATIVE = re.compile(r"^(?P<main>.*?)(?:\s+\((?P<inner>[^()]*)\))?$")
 
 
 @dataclass
@@ -78,13 +85,53 @@ def read_entries(path: Path = GLOSSARY) -> list[Entry]:
     return entries
 
 
+def is_chinese_guide(source: str) -> bool:
+    """Whether a markdown cell's source is a notebook's Chinese guide (it opens with "## 中文导读")."""
+    return source.lstrip().startswith(GUIDE_HEADING)
+
+
+def zh_key(text: str) -> str:
+    """A 中文 spelling for comparison: NFKC (full-width brackets as ASCII), no spaces, lower case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+def chinese_terms(entries: list[Entry] | None = None) -> dict[str, str]:
+    """Every spelling of the glossary's 中文 column, as ``zh_key(spelling) -> English term``.
+
+    A 中文 cell lists alternatives separated by " / "; each may end in a parenthesised part (after a
+    space) that is another name, a romanisation or an optional suffix. Each alternative counts with
+    and without that part, and each comma-separated item inside it counts alone: "Gram 矩阵 (格拉姆矩阵)"
+    gives "Gram 矩阵", "格拉姆矩阵" and both together; "循环一致性 (损失)" gives "循环一致性" and
+    "循环一致性损失". Brackets without a space before them ("价值函数 V(D, G)") belong to the word.
+    """
+    terms: dict[str, str] = {}
+    for entry in read_entries() if entries is None else entries:
+        for part in (p.strip() for p in entry.zh.split(" / ")):
+            m = ALTERNATIVE.match(part)
+            main, inner = m["main"].strip(), m["inner"]
+            spellings = [part, main]
+            if inner:
+                items = [i.strip() for i in re.split(r"[,，]", inner) if i.strip()]
+                spellings += items + [main + i for i in items]
+            for spelling in spellings:
+                if spelling:
+                    terms.setdefault(zh_key(spelling), entry.term)
+    return terms
+
+
+def bold_terms(markdown: str) -> list[str]:
+    """The texts a markdown source marks in bold with ``**...**``, in order."""
+    return [m.strip() for m in BOLD.findall(markdown)]
+
+
 def lesson_text(path: Path) -> str:
-    """The normalised text of a lesson: markdown, code and text outputs (not the course map)."""
+    """The normalised text of a lesson: markdown, code and text outputs (not the course map, not
+    the Chinese guide)."""
     nb = json.loads(path.read_text(encoding="utf-8"))
     parts = []
     for cell in nb["cells"]:
         source = "".join(cell["source"])
-        if cell["cell_type"] == "markdown" and MAP_CELL.search(source):
+        if cell["cell_type"] == "markdown" and (MAP_CELL.search(source) or is_chinese_guide(source)):
             continue
         parts.append(source)
         for out in cell.get("outputs", []):
