@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 KERNEL := style-across-cultures
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lab test test-browser unit notebooks slides bench clean
+.PHONY: install lab test test-browser unit notebooks slides site bench clean
 
 # Create .venv, install the pinned requirements and `helpers` (editable), register the kernel.
 # Re-runs only when requirements.txt or pyproject.toml change.
@@ -48,6 +48,11 @@ notebooks: install
 # Offline reveal.js slide decks of chosen notebooks (NB=...), written to results/slides.
 slides: install
 	$(PY) tools/make_slides.py $(NB)
+
+# The whole course as a website that works offline, in results/site (open index.html): every
+# lesson and solution with its committed outputs (nothing is executed), docs/*.md, the slides.
+site: install
+	$(PY) tools/make_site.py
 
 bench: install
 	$(PY) bench/vgg16_speed.py

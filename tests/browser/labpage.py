@@ -235,9 +235,13 @@ def change_a_control(panel: Locator, label: str | None = None) -> str:
 
 def press_run_and_wait_for_new_image(panel: Locator, timeout: float, button_text: str = "Run",
                                      ) -> tuple[dict[str, float | str], float]:
-    """Click the panel's Run button; wait for an image that was not there before to render.
+    """Click the panel's Run button; wait for a new image in the panel's result: the last <img>
+    inside its widgets (not a static copy displayed after them).
 
-    Returns the new image's stats and the seconds from click to rendered image.
+    The last, because a panel may show other images above its result that Run also changes
+    (lesson 09's GuidedStylePanel previews its two masks before it stylises): a new preview
+    alone must not pass for a result. Returns the new image's stats and the seconds from click
+    to rendered image.
     """
     before = set(_image_sources(panel))
     buttons = panel.locator(".widget-button").filter(
@@ -249,18 +253,18 @@ def press_run_and_wait_for_new_image(panel: Locator, timeout: float, button_text
     buttons.first.click()
 
     def new_image() -> Locator | None:
-        imgs = panel.locator("img")
-        for i in range(imgs.count()):
-            img = imgs.nth(i)
-            try:
-                if img.get_attribute("src", timeout=1000) not in before:
-                    return img
-            except Error:
-                continue
-        return None
+        imgs = panel.locator(".jupyter-widgets img")
+        if not imgs.count():
+            return None
+        img = imgs.last
+        try:
+            return img if img.get_attribute("src", timeout=1000) not in before else None
+        except Error:
+            return None
 
     try:
-        img = _wait(new_image, timeout, f"a new image in the panel after pressing {button_text!r}")
+        img = _wait(new_image, timeout,
+                    f"a new image in the panel's result after pressing {button_text!r}")
     except LabPageError as exc:
         labels = panel.locator(".widget-label").all_inner_texts()  # descriptions and status
         shown = " | ".join(s.strip() for s in labels if s.strip())[:600]

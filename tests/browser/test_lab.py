@@ -5,8 +5,8 @@
 - The harness's own panel notebook: change the dropdown, press Run, a new image appears; and the
   same checks fail on three panels broken on purpose (a failing Run handler; a widget whose
   front end does not exist; a panel cell that raises), so a broken panel cannot pass.
-- Lesson panels (04 style transfer; 06 AdaIN once it exists): Run All in fast mode, find the
-  widget panel, change a control, press Run, a new stylised image appears.
+- Lesson panels (04 style transfer; 06 AdaIN once it exists; 09's GuidedStylePanel): Run All in
+  fast mode, find the widget panel, change a control, press Run, a new stylised image appears.
 - JupyterLab and its kernels stop when the block that started them fails.
 Every browser test fails on any JavaScript error in the browser console, and on a cell's traceback.
 Screenshots and console logs: test-artifacts/browser/.
@@ -32,11 +32,12 @@ ROOT = Path(__file__).resolve().parents[2]
 RUN_ALL_TIMEOUT = float(os.environ.get("COURSE_BROWSER_RUN_ALL_TIMEOUT", "900"))
 PANEL_TIMEOUT = float(os.environ.get("COURSE_BROWSER_PANEL_TIMEOUT", "300"))
 
-# Lessons with a widget panel (helpers.widgets.StylePanel) and the control the test changes.
-# 04 is tested as soon as its notebook is in notebooks/; 06 once its notebook builds a panel
-# (the AdaIN panel comes after the rest of that lesson).
-PANEL_LESSONS = {"04_style_transfer.ipynb": "Style work", "06_adain_and_stylegan.ipynb": "Style work"}
-PANEL_REQUIRED = {"04_style_transfer.ipynb"}
+# Lessons with a widget panel (helpers.widgets.StylePanel and its kin) and the control the test
+# changes. 04 and 09 are tested as soon as their notebooks are in notebooks/; 06 once its
+# notebook builds a panel (the AdaIN panel comes after the rest of that lesson).
+PANEL_LESSONS = {"04_style_transfer.ipynb": "Style work", "06_adain_and_stylegan.ipynb": "Style work",
+                 "09_culture_aware_transfer.ipynb": "Style work"}
+PANEL_REQUIRED = {"04_style_transfer.ipynb", "09_culture_aware_transfer.ipynb"}
 
 
 def _builds_a_panel(path: Path) -> bool:
