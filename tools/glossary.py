@@ -53,10 +53,15 @@ class Entry:
 
 
 def normalise(text: str) -> str:
-    """Lower case, accents dropped, hyphens/underscores/dashes as spaces, spaces collapsed."""
+    """Lower case, accents dropped, hyphens/underscores/dashes as spaces, spaces collapsed.
+
+    The underscore of a keyword argument (``use_bias=``) is dropped instead, so that printed code
+    does not count as the term ("usebias" is not "bias"); a joined multi-word term still matches.
+    """
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"[-_‐–—]", " ", text.lower())
+    text = re.sub(r"(?<=[a-z0-9])_(?=[a-z0-9]+\s*=)", "", text.lower())   # keyword arguments
+    text = re.sub(r"[-_‐–—]", " ", text)
     return re.sub(r"\s+", " ", text)
 
 
