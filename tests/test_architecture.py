@@ -17,7 +17,7 @@ MAX_LINES = 500
 
 #: Lower layers may not import higher ones (CONTRIBUTING.md). train_* scripts sit on top.
 LAYERS = ["runtime", "data", "images", "plot", "features", "checkpoints", "style_loss", "style",
-          "metrics", "minimax", "gan", "cyclegan", "adain", "stylegan", "stats", "evaluation",
+          "metrics", "motifs", "minimax", "gan", "cyclegan", "adain", "stylegan", "stats", "evaluation",
           "culture", "regions", "study", "datasheet", "image_folders", "distribute", "widgets"]
 
 
