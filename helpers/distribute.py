@@ -168,13 +168,15 @@ class DistributedGAN:
     and discriminator of the lessons fit. The latent vectors of global batch ``k`` are drawn from
     ``(seed, k)`` and each replica takes its slice, so 1 or 8 replicas see the same numbers.
     ``sync_batch_norm`` pools batch-norm statistics over replicas (see
-    :func:`synchronize_batch_norm`). :meth:`step` returns global-batch means.
+    :func:`synchronize_batch_norm`). ``make_optimizer`` builds G's optimizer and, unless
+    ``make_d_optimizer`` is given, D's too. :meth:`step` returns global-batch means.
     """
 
     def __init__(self, strategy: Any, build_generator: Callable[[], Any], build_discriminator: Callable[[], Any],
                  latent_dim: int, global_batch: int, *, real_label: float = 1.0, g_loss: str = "non_saturating",
                  seed: int = 0, sync_batch_norm: bool = True,
-                 make_optimizer: Callable[[], Any] = gan.dcgan_optimizer):
+                 make_optimizer: Callable[[], Any] = gan.dcgan_optimizer,
+                 make_d_optimizer: Callable[[], Any] | None = None):
         import tensorflow as tf
 
         if global_batch < 1 or global_batch % strategy.num_replicas_in_sync:
@@ -189,7 +191,8 @@ class DistributedGAN:
             if sync_batch_norm:
                 self.generator = synchronize_batch_norm(self.generator)
                 self.discriminator = synchronize_batch_norm(self.discriminator)
-            self.g_optimizer, self.d_optimizer = make_optimizer(), make_optimizer()
+            # D's own optimizer if given (two learning rates, TTUR), else one more of G's kind
+            self.g_optimizer, self.d_optimizer = make_optimizer(), (make_d_optimizer or make_optimizer)()
             self.g_optimizer.build(self.generator.trainable_variables)
             self.d_optimizer.build(self.discriminator.trainable_variables)
         self._step = tf.function(self._distributed_step)

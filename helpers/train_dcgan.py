@@ -29,7 +29,7 @@ import numpy as np
 
 from . import checkpoints, data, distribute, gan, images, runtime
 
-__all__ = ["parse_args", "main", "train_distributed"]
+__all__ = ["parse_args", "main", "train_distributed", "optimizer_record"]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -56,9 +56,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                 "three patterns")
     args = p.parse_args(argv)
     args.distributed = distribute.scaling_requested(p, args, checkpoints.shipped_path("dcgan"))
-    if args.distributed and args.g_lr != args.d_lr:
-        p.error("--g-lr and --d-lr must be equal with --data/--strategy/--checkpoint-* "
-                "(the distributed step builds one optimizer kind for both networks)")
     if args.steps < 1 or args.batch < 2 or args.patches < args.batch:
         p.error("need steps ≥ 1, batch ≥ 2 and patches ≥ batch")
     if args.g_lr <= 0 or args.d_lr <= 0:
@@ -68,6 +65,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.out.suffix != ".npz":
         p.error(f"--out must end in .npz, got {args.out}")
     return args
+
+
+def optimizer_record(args: argparse.Namespace) -> dict[str, object]:
+    """The two Adams as the training record states them."""
+    return {"name": "Adam", "beta_1": gan.DCGAN_ADAM["beta_1"],
+            "generator_learning_rate": args.g_lr, "discriminator_learning_rate": args.d_lr}
 
 
 def train_distributed(args: argparse.Namespace) -> int:
@@ -85,8 +88,8 @@ def train_distributed(args: argparse.Namespace) -> int:
     model = distribute.DistributedGAN(
         strategy, lambda: gan.build_dcgan_generator(**build),
         lambda: gan.build_dcgan_discriminator(size=32, width=args.width, spectral_norm=args.spectral_norm),
-        gan.DCGAN_LATENT, args.batch,
-        real_label=args.real_label, seed=args.seed)
+        gan.DCGAN_LATENT, args.batch, real_label=args.real_label, seed=args.seed,
+        make_optimizer=lambda: gan.dcgan_optimizer(args.g_lr), make_d_optimizer=lambda: gan.dcgan_optimizer(args.d_lr))
     return distribute.train_resumable(
         args, strategy, model.objects, model.step,
         lambda start: distribute.distribute_images(  # decoded images stay in memory: 4096 at 128 px ≈ 0.8 GB
@@ -94,7 +97,8 @@ def train_distributed(args: argparse.Namespace) -> int:
             cache=min(len(scan.good), 4096)),
         {"generator": model.generator}, {"kind": "dcgan", "build": build}, steps=args.steps,
         max_minutes=args.max_minutes, batch_size=args.batch, real_label=args.real_label,
-        optimizer={"name": "Adam", **gan.DCGAN_ADAM},
+        optimizer=optimizer_record(args),
+        discriminator={"size": 32, "width": args.width, "spectral_norm": args.spectral_norm},
         data=f"random 32x32 crops (flips) of {scan.report()}; images shrunk to {args.side} px")
 
 
@@ -141,8 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         batch_size=args.batch,
         generator_config=build,
         discriminator={"size": 32, "width": args.width, "spectral_norm": args.spectral_norm},
-        optimizer={"name": "Adam", "beta_1": gan.DCGAN_ADAM["beta_1"],
-                   "generator_learning_rate": args.g_lr, "discriminator_learning_rate": args.d_lr},
+        optimizer=optimizer_record(args),
         generator_loss="non_saturating",
         real_label=args.real_label,
         data=(f"{args.patches} random 32x32 patches (flips, 90-degree rotations) of the three "

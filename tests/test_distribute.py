@@ -285,3 +285,18 @@ def test_train_dcgan_takes_a_folder_checkpoints_and_resumes(folder: Path, tmp_pa
     assert gan.load_generator(tmp_path / "g.npz").output_shape == (None, 32, 32, 3)
     with pytest.raises(SystemExit):  # a folder run must not overwrite the shipped checkpoint
         train_dcgan.parse_args(["--data", str(folder)])
+
+
+def test_distributed_gan_takes_a_second_learning_rate_for_d() -> None:
+    from helpers import gan
+
+    strategy = dist.pick_strategy("default")
+    model = dist.DistributedGAN(strategy, lambda: gan.build_dcgan_generator(size=32, width=8),
+                                lambda: gan.build_dcgan_discriminator(size=32, width=8, spectral_norm=True),
+                                gan.DCGAN_LATENT, 4, make_optimizer=lambda: gan.dcgan_optimizer(1e-4),
+                                make_d_optimizer=lambda: gan.dcgan_optimizer(4e-4))
+    assert float(model.g_optimizer.learning_rate) == pytest.approx(1e-4)
+    assert float(model.d_optimizer.learning_rate) == pytest.approx(4e-4)
+    same = dist.DistributedGAN(strategy, lambda: gan.build_dcgan_generator(size=32, width=8),
+                               lambda: gan.build_dcgan_discriminator(size=32, width=8), gan.DCGAN_LATENT, 4)
+    assert float(same.d_optimizer.learning_rate) == pytest.approx(2e-4)
