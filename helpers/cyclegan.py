@@ -43,9 +43,9 @@ __all__ = [
     "translate", "save_checkpoint", "load_checkpoint", "timed", "LiveSamples",
 ]
 
-#: How the generator doubles its feature maps: a stride-2 transposed convolution (the paper's,
-#: the shipped checkpoint's) or resize then convolve (Odena et al. 2016, checkerboard artifacts).
-UPSAMPLING: tuple[str, ...] = ("transpose", "resize")
+#: How the generator doubles its feature maps: a stride-2 transposed convolution (the paper's),
+#: or resize (nearest-neighbour or bilinear) then convolve (Odena et al. 2016, checkerboard artifacts).
+UPSAMPLING: tuple[str, ...] = ("transpose", "resize", "bilinear")
 
 
 # ---- Architecture --------------------------------------------------------------------------
@@ -90,8 +90,9 @@ def build_generator(filters: int = 32, n_blocks: int = 6, name: str = "generator
     and ``R`` is a residual block of two 3×3 convolutions. The paper uses f=64 and 9 blocks at
     256 px; any input whose sides are multiples of 4 works. ``upsample`` (one of
     :data:`UPSAMPLING`) chooses how ``u`` doubles the size: ``"transpose"`` (a stride-2
-    transposed convolution, the paper's) or ``"resize"`` (nearest-neighbour ×2, mirror
-    padding, a 3×3 convolution: no checkerboard, the same number of parameters).
+    transposed convolution, the paper's), ``"resize"`` (nearest-neighbour ×2, mirror padding,
+    a 3×3 convolution: the same number of parameters, no built-in grid) or ``"bilinear"``
+    (the same with bilinear ×2, which leaves even and odd pixels least distinguishable).
     """
     if filters < 1 or n_blocks < 0:
         raise ValueError(f"need filters ≥ 1 and n_blocks ≥ 0, got {filters}, {n_blocks}")
@@ -124,7 +125,8 @@ def build_generator(filters: int = 32, n_blocks: int = 6, name: str = "generator
             x = L.Conv2DTranspose(filters * mult, 3, strides=2, padding="same",
                                   kernel_initializer=init, name=f"up{i + 1}")(x)
         else:
-            x = L.UpSampling2D(2, interpolation="nearest", name=f"up{i + 1}_resize")(x)
+            x = L.UpSampling2D(2, interpolation="nearest" if upsample == "resize" else "bilinear",
+                               name=f"up{i + 1}_resize")(x)
             x = conv(Pad(1, name=f"up{i + 1}_pad")(x), filters * mult, 3, 1, f"up{i + 1}")
         x = L.ReLU(name=f"up{i + 1}_relu")(instance_norm(f"up{i + 1}_in")(x))
     x = Pad(3, name="pad_out")(x)
@@ -484,7 +486,7 @@ class LiveSamples:
         captions = (["photo crop"] * n + ["G(photo) → ukiyo-e"] * n
                     + ["print crop"] * m + ["F(print) → photo"] * m)
         return plot.show_images(images, captions, ncols=n, size=1.4,
-                           title=f"step {step}: training crops and their translations")
+                           title=f"step {step}: fixed crops and their translations")
 
     def update(self, model: CycleGAN, step: int, force: bool = False) -> None:
         """Redraw if ``step`` is a multiple of ``every`` (or ``force``)."""

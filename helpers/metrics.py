@@ -4,8 +4,9 @@ Lessons 02, 04, 05, 06, 07 and 09. Every function takes RGB images in [0, 1] (ui
 where an image is taken) or feature vectors, and returns plain floats or NumPy arrays.
 
 - Generated samples against real ones (lessons 02, 06): :func:`vgg_embedding`, :func:`kid`,
-  :func:`precision_recall`, :func:`nearest_neighbour_distances`.
-- Structure (lessons 05, 09): :func:`ssim`, :func:`cycle_errors`, :func:`content_distance`.
+  :func:`precision_recall`, :func:`nearest_neighbour_distances`, :func:`nearest_labels`.
+- Structure (lessons 05, 09): :func:`ssim`, :func:`cycle_errors`, :func:`content_distance`,
+  :func:`checkerboard` (a grid printed by strided up-sampling).
 - Style, as VGG16 Gram statistics (lessons 03–07): :func:`gram_distance`,
   :func:`tradition_grams`, :func:`style_distance`, and :func:`style_reduction` (the share of the
   photo's distance a stylised result removed).
@@ -27,8 +28,8 @@ from .features import CONTENT_LAYER, STYLE_LAYERS
 from .images import check_image, resize_to
 
 __all__ = [
-    "EMBED_LAYERS", "vgg_embedding", "kid", "precision_recall", "nearest_neighbour_distances",
-    "ssim", "cycle_errors", "content_distance",
+    "EMBED_LAYERS", "vgg_embedding", "kid", "precision_recall", "nearest_neighbour_distances", "nearest_labels",
+    "ssim", "cycle_errors", "content_distance", "checkerboard",
     "gram_distance", "tradition_grams", "style_distance", "style_reduction",
 ]
 
@@ -118,6 +119,23 @@ def nearest_neighbour_distances(queries: np.ndarray, reference: np.ndarray) -> n
     return _pairwise(q, r).min(axis=1)
 
 
+def nearest_labels(queries: np.ndarray, reference: np.ndarray, labels: Sequence[int]) -> np.ndarray:
+    """The label of each query's nearest reference vector (which work does a sample look like?).
+
+    With real patches labelled by the work they were cut from, this counts the *modes* a
+    generator covers: the number of different labels among its samples.
+
+    >>> ref = np.array([[0.0, 0.0], [10.0, 10.0]])
+    >>> nearest_labels(np.array([[1.0, 0.0], [9.0, 9.0], [8.0, 10.0]]), ref, [0, 1]).tolist()
+    [0, 1, 1]
+    """
+    q, r = _paired(queries, reference, ("queries", "reference"))
+    labels = np.asarray(labels)
+    if labels.shape != (len(r),):
+        raise ValueError(f"labels must give one label per reference vector ({len(r)}), got shape {labels.shape}")
+    return labels[_pairwise(q, r).argmin(axis=1)]
+
+
 def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3) -> dict[str, float]:
     """Improved precision and recall in feature space (Kynkäänniemi et al. 2019).
 
@@ -173,6 +191,30 @@ def cycle_errors(original: np.ndarray, reconstructed: np.ndarray) -> dict[str, f
     if a.shape != b.shape:
         raise ValueError(f"original and reconstructed differ in shape: {a.shape} vs {b.shape}")
     return {"l1": float(np.mean(np.abs(a - b))), "ssim": ssim(a, b)}
+
+
+def checkerboard(image: np.ndarray, period: int = 4) -> float:
+    """How strongly an image carries a pattern tied to the pixel grid, × 1000 (photos: about 1).
+
+    Each pixel's local mean (a 5×5 box) is removed from the grey image, and what is left is
+    averaged over all pixels at the same position modulo ``period`` (two stride-2 stages repeat
+    every 4 pixels). Content averages out over those positions; a checkerboard from transposed
+    convolutions (Odena et al., 2016) does not. Returns the root mean square of the
+    ``period``² averages, in grey levels of [0, 1], times 1000.
+
+    >>> flat = np.full((32, 32, 3), 0.5); grid = flat.copy(); grid[::2, ::2] += 0.1
+    >>> checkerboard(flat), checkerboard(grid) > 10
+    (0.0, True)
+    """
+    from scipy.ndimage import uniform_filter
+
+    if period < 2:
+        raise ValueError(f"period must be at least 2, got {period}")
+    grey = check_image(image, "image", min_side=2 * period).astype(np.float64).mean(axis=2)
+    detail = grey - uniform_filter(grey, size=5, mode="reflect")
+    h, w = (s - s % period for s in detail.shape)
+    phases = detail[:h, :w].reshape(h // period, period, w // period, period).mean(axis=(0, 2))
+    return round(1000 * float(np.sqrt(np.mean(phases ** 2))), 9)
 
 
 def content_distance(output: np.ndarray, photo: np.ndarray, layer: str = CONTENT_LAYER) -> float:

@@ -30,9 +30,14 @@ from .adain import adain_from_stats
 from .images import to_tanh, to_unit
 
 __all__ = [
-    "MOTIF_IDS", "motif_patches", "build_mapping", "StyleGenerator", "build_discriminator",
+    "MOTIF_IDS", "motif_patches", "build_mapping", "StyleGenerator", "minibatch_std", "build_discriminator",
     "StyleGAN", "load_stylegan",
 ]
+
+#: Weight of the R1 penalty by default (the shipped generator's; StyleGAN2 used 0.01–10 by dataset).
+R1_GAMMA = 1.0
+#: The mapping network learns this much slower than the synthesis network (as in StyleGAN).
+MAPPING_LR_MULT = 0.01
 
 #: Works whose motifs the small StyleGAN learns (32 px patches): geometric stars, waves, swirls.
 MOTIF_IDS: tuple[str, ...] = (
@@ -46,8 +51,11 @@ MOTIF_IDS: tuple[str, ...] = (
 
 
 def motif_patches(n: int, size: int = 32, seed: int = 0, max_side: int = 160,
-                  ids: Sequence[str] = MOTIF_IDS) -> np.ndarray:
+                  ids: Sequence[str] = MOTIF_IDS,
+                  return_sources: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """``n`` random ``size``-px patches (with flips) from the motif works, in [-1, 1], (n, size, size, 3).
+
+    With ``return_sources``, also the index (into ``ids``) of the work each patch was cut from.
 
     Each work is shrunk to ``max_side`` px first, so a patch holds a whole motif (a star, a
     wave crest), not a smear of paint. Works are sampled equally often; crops come from
@@ -58,7 +66,8 @@ def motif_patches(n: int, size: int = 32, seed: int = 0, max_side: int = 160,
         raise ValueError(f"n must be positive, got {n}")
     cat = data.load_catalog()
     images = [cat[i].load(max_side=max_side) for i in ids]
-    return to_tanh(gan.motif_patches(images, n, patch=size, seed=seed, rotate=False))
+    patches, sources = gan.motif_patches(images, n, patch=size, seed=seed, rotate=False, return_sources=True)
+    return (to_tanh(patches), sources) if return_sources else to_tanh(patches)
 
 
 def build_mapping(z_dim: int = 64, w_dim: int = 64, n_layers: int = 4):  # type: ignore[no-untyped-def]
@@ -166,8 +175,30 @@ class StyleGenerator:
         return tf.tanh(self.to_rgb(x))
 
 
-def build_discriminator(resolution: int = 32, width: int = 32):  # type: ignore[no-untyped-def]
-    """A small convolutional critic for ``resolution`` px images in [-1, 1] → one logit."""
+def minibatch_std(x):  # type: ignore[no-untyped-def]
+    """``x`` (N, H, W, C) with one more channel: the spread of its features across the batch.
+
+    ProGAN's and StyleGAN's critic layer against mode collapse: the standard deviation of every
+    feature over the batch, averaged to one number and appended as a constant map. A batch of
+    fakes that all look alike has a small spread, which the critic can now see and punish.
+
+    >>> same, varied = tf.ones((4, 2, 2, 3)), tf.random.stateless_normal((4, 2, 2, 3), seed=(0, 0))
+    >>> tuple(minibatch_std(same).shape), round(float(minibatch_std(same)[0, 0, 0, 3]), 3)
+    ((4, 2, 2, 4), 0.0)
+    >>> float(minibatch_std(varied)[0, 0, 0, 3]) > 0.5
+    True
+    """
+    std = tf.sqrt(tf.math.reduce_variance(x, axis=0) + 1e-8)
+    spread = tf.reduce_mean(std) * tf.ones_like(x[..., :1])
+    return tf.concat([x, spread], axis=-1)
+
+
+def build_discriminator(resolution: int = 32, width: int = 32,
+                        batch_spread: bool = True):  # type: ignore[no-untyped-def]
+    """A small convolutional critic for ``resolution`` px images in [-1, 1] → one logit.
+
+    With ``batch_spread``, :func:`minibatch_std` feeds the batch's spread to the last layers.
+    """
     import keras
     from keras import layers
 
@@ -181,6 +212,10 @@ def build_discriminator(resolution: int = 32, width: int = 32):  # type: ignore[
         x = layers.LeakyReLU(0.2)(x)
         r //= 2
         i += 1
+    if batch_spread:
+        x = layers.Lambda(minibatch_std, name="d_batch_spread")(x)
+        x = layers.Conv2D(c, 3, padding="same", name="d_out_conv")(x)
+        x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
     out = layers.Dense(1, name="d_logit")(x)
     return keras.Model(inp, out, name="discriminator")
@@ -189,15 +224,17 @@ def build_discriminator(resolution: int = 32, width: int = 32):  # type: ignore[
 class StyleGAN:
     """Mapping + synthesis + discriminator, trained with lesson 02's non-saturating GAN loss.
 
-    ``r1_gamma`` weighs an optional R1 penalty (the critic's squared gradient on real images,
-    as in StyleGAN); the default 0 leaves it off, and the shipped generator was trained with
-    ``r1_gamma=0`` in both of its runs (see its record). ``mixing_prob`` is how often a
-    training batch mixes two w's (style-mixing regularisation).
+    ``r1_gamma`` weighs the R1 penalty (the critic's squared gradient on real images, as in
+    StyleGAN): on by default, since without it this small critic pushed the generator into one
+    layout (the shipped record says which γ it was trained with; 0 turns it off).
+    ``mapping_lr_mult`` scales the mapping network's learning rate, 0.01 as in StyleGAN: a
+    fast-moving mapping lets w, and with it every sample, drift together. ``mixing_prob`` is
+    how often a training batch mixes two w's (style-mixing regularisation).
     """
 
     def __init__(self, z_dim: int = 64, w_dim: int = 64, channels: Sequence[int] = (32, 32, 16, 16),
-                 mapping_layers: int = 4, seed: int = 0, lr: float = 2e-4, r1_gamma: float = 0.0,
-                 mixing_prob: float = 0.5):
+                 mapping_layers: int = 4, seed: int = 0, lr: float = 2e-4, r1_gamma: float = R1_GAMMA,
+                 mixing_prob: float = 0.5, mapping_lr_mult: float = MAPPING_LR_MULT):
         import keras
 
         self.z_dim, self.w_dim = int(z_dim), int(w_dim)
@@ -206,8 +243,13 @@ class StyleGAN:
         self.mapping = build_mapping(z_dim, w_dim, mapping_layers)
         self.synthesis = StyleGenerator(w_dim, channels, seed=seed)
         self.disc = build_discriminator(self.synthesis.resolution)
+        if r1_gamma < 0 or mapping_lr_mult <= 0:
+            raise ValueError(f"need r1_gamma >= 0 and mapping_lr_mult > 0, got {r1_gamma} and {mapping_lr_mult}")
         self.r1_gamma, self.mixing_prob = float(r1_gamma), float(mixing_prob)
+        self.mapping_lr_mult = float(mapping_lr_mult)
         self.g_opt = keras.optimizers.Adam(lr, beta_1=0.5, beta_2=0.99)
+        # Adam is blind to a gradient's scale, so a slower mapping needs its own optimizer
+        self.m_opt = keras.optimizers.Adam(lr * self.mapping_lr_mult, beta_1=0.5, beta_2=0.99)
         self.d_opt = keras.optimizers.Adam(lr, beta_1=0.5, beta_2=0.99)
         self.w_avg = tf.Variable(tf.zeros((self.w_dim,)), trainable=False, name="w_avg",
                                  aggregation=tf.VariableAggregation.MEAN)  # mean over replicas
@@ -216,6 +258,12 @@ class StyleGAN:
     @property
     def generator_variables(self) -> list:
         return list(self.mapping.trainable_weights) + self.synthesis.trainable_variables
+
+    @property
+    def optimizers(self) -> list[tuple]:
+        """Each optimizer with the variables it updates: critic, synthesis, mapping."""
+        return [(self.d_opt, self.disc.trainable_weights), (self.g_opt, self.synthesis.trainable_variables),
+                (self.m_opt, self.mapping.trainable_weights)]
 
     def ws_from_z(self, z, truncation: float = 1.0):  # type: ignore[no-untyped-def]
         """w for every layer (N, n_styles, w_dim); ``truncation`` < 1 pulls w towards w_avg."""
@@ -264,9 +312,10 @@ class StyleGAN:
             ws, w1 = self._mixed_ws(batch)
             fake = self.synthesis(ws)
             g_loss = gan.generator_loss(self.disc(fake, training=True))  # non-saturating
-        variables = self.generator_variables
-        grads = tape.gradient(g_loss, variables)
-        self.g_opt.apply_gradients(zip(grads, variables))
+        mapping_vars, synthesis_vars = self.mapping.trainable_weights, self.synthesis.trainable_variables
+        grads = tape.gradient(g_loss, mapping_vars + synthesis_vars)
+        self.m_opt.apply_gradients(zip(grads[:len(mapping_vars)], mapping_vars))
+        self.g_opt.apply_gradients(zip(grads[len(mapping_vars):], synthesis_vars))
         self.w_avg.assign(0.995 * self.w_avg + 0.005 * tf.reduce_mean(w1, axis=0))
         return d_loss, g_loss, r1
 

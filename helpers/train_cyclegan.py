@@ -193,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--gen-filters", type=int, default=16)
     p.add_argument("--gen-blocks", type=int, default=4)
     p.add_argument("--disc-filters", type=int, default=32)
-    p.add_argument("--upsample", choices=cg.UPSAMPLING, default="transpose")
+    p.add_argument("--upsample", choices=cg.UPSAMPLING, default="bilinear",
+                   help="how G and F double the size (the shipped checkpoint: bilinear resize, then convolve)")
     p.add_argument("--crop", type=int, default=CROP, help="training crop side, px")
     p.add_argument("--sides", type=int, nargs="+", default=list(TRAIN_SIDES),
                    help="sizes (longer side, px) the crops are taken from")

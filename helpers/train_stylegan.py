@@ -36,6 +36,13 @@ __all__ = ["main", "train_distributed"]
 MAX_SIDE = 160
 
 
+def stylegan_defaults() -> tuple[float, float]:
+    """The class's R1 weight and mapping learning-rate factor (imported late: TensorFlow is slow to load)."""
+    from helpers import stylegan
+
+    return stylegan.R1_GAMMA, stylegan.MAPPING_LR_MULT
+
+
 def train_distributed(args: argparse.Namespace) -> int:
     """The lesson's step through :mod:`helpers.distribute`: a folder, a strategy, resumable."""
     strategy = distribute.pick_strategy(args.strategy or "auto")  # first: MultiWorker needs it before any op
@@ -51,21 +58,20 @@ def train_distributed(args: argparse.Namespace) -> int:
     print(scan.report(), flush=True)
     channels = tuple(int(c) for c in args.channels.split(","))
     with strategy.scope():
-        gan = stylegan.StyleGAN(channels=channels, seed=args.seed, lr=args.lr, r1_gamma=args.r1_gamma)
-        step = distribute.ReplicatedStep(strategy, gan.replica_step,
-                                         [(gan.d_opt, gan.disc.trainable_weights),
-                                          (gan.g_opt, gan.generator_variables)])
+        gan = stylegan.StyleGAN(channels=channels, seed=args.seed, lr=args.lr, r1_gamma=args.r1_gamma,
+                                mapping_lr_mult=args.mapping_lr_mult)
+        step = distribute.ReplicatedStep(strategy, gan.replica_step, gan.optimizers)
     res = gan.synthesis.resolution
     return distribute.train_resumable(
         args, strategy, {"mapping": gan.mapping, "synthesis": gan.synthesis.weights, "w_avg": gan.w_avg,
-                         "disc": gan.disc, "g_opt": gan.g_opt, "d_opt": gan.d_opt}, step,
+                         "disc": gan.disc, "g_opt": gan.g_opt, "d_opt": gan.d_opt, "m_opt": gan.m_opt}, step,
         lambda start: distribute.distribute_images(strategy, scan, res, args.batch, seed=args.seed,
                                                    start_step=start, max_side=MAX_SIDE,
                                                    cache=min(len(scan.good), 4096)),
         {"mapping": gan.mapping, "synthesis": gan.synthesis, "w_avg": gan.w_avg},
         {"kind": "stylegan", "build": gan.config}, steps=args.max_steps, max_minutes=args.minutes,
         log_every=args.save_every, batch=args.batch, lr=args.lr, r1_gamma=gan.r1_gamma,
-        mixing_prob=gan.mixing_prob, dtype="float16 weights (trained in float32)",
+        mapping_lr_mult=gan.mapping_lr_mult, mixing_prob=gan.mixing_prob, dtype="float16 weights (trained in float32)",
         data=f"random {res}x{res} crops (flips) of {scan.report()}; images shrunk to {MAX_SIDE} px")
 
 
@@ -77,8 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patches", type=int, default=6000)
     parser.add_argument("--channels", type=str, default="32,32,16,16")
     parser.add_argument("--lr", type=float, default=2e-4)
-    parser.add_argument("--r1-gamma", type=float, default=0.0,
-                        help="weight of the R1 penalty on the critic (0 = off, as in the shipped runs)")
+    parser.add_argument("--r1-gamma", type=float, default=None,
+                        help=f"weight of the R1 penalty on the critic (default {stylegan_defaults()[0]}; 0 = off)")
+    parser.add_argument("--mapping-lr-mult", type=float, default=None,
+                        help=f"the mapping network's learning rate over --lr (default {stylegan_defaults()[1]})")
     parser.add_argument("--init", type=Path, default=None,
                         help="continue from this generator checkpoint (a fresh discriminator); "
                              "its JSON record is kept under 'continued_from'")
@@ -89,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     distribute.add_arguments(parser, "train on random crops of this folder of images, shrunk to 160 px, "
                                      "instead of the motif works")
     args = parser.parse_args(argv)
+    r1_default, mult_default = stylegan_defaults()
+    args.r1_gamma = r1_default if args.r1_gamma is None else args.r1_gamma
+    args.mapping_lr_mult = mult_default if args.mapping_lr_mult is None else args.mapping_lr_mult
+    if args.r1_gamma < 0 or args.mapping_lr_mult <= 0:
+        parser.error("--r1-gamma must be >= 0 and --mapping-lr-mult > 0")
     args.out = args.out or checkpoints.shipped_path("stylegan")
     if distribute.scaling_requested(parser, args, checkpoints.shipped_path("stylegan")):
         if args.init is not None:
@@ -104,13 +117,15 @@ def main(argv: list[str] | None = None) -> int:
     patches = stylegan.motif_patches(args.patches, size=4 * 2 ** (len(channels) - 1), seed=args.seed)
     earlier: dict = {}
     if args.init is not None:
-        gan = stylegan.load_stylegan(args.init, seed=args.seed, lr=args.lr, r1_gamma=args.r1_gamma)
+        gan = stylegan.load_stylegan(args.init, seed=args.seed, lr=args.lr, r1_gamma=args.r1_gamma,
+                                     mapping_lr_mult=args.mapping_lr_mult)
         earlier = checkpoints.read_record(args.init)
         print(f"continuing from {args.init} ({earlier.get('command', '?')})", flush=True)
         if tuple(gan.config["channels"]) != channels:
             parser.error(f"--channels {args.channels} differs from the checkpoint's {gan.config['channels']}")
     else:
-        gan = stylegan.StyleGAN(channels=channels, seed=args.seed, lr=args.lr, r1_gamma=args.r1_gamma)
+        gan = stylegan.StyleGAN(channels=channels, seed=args.seed, lr=args.lr, r1_gamma=args.r1_gamma,
+                                mapping_lr_mult=args.mapping_lr_mult)
 
     def save(history: list, seconds: float) -> None:
         last = np.mean(history[-50:], axis=0).tolist() if history else []
@@ -119,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             out, "stylegan", seed=args.seed, steps=len(history),
             wall_minutes=(time.perf_counter() - t0) / 60, batch=args.batch, patches=args.patches,
             motif_ids=list(stylegan.MOTIF_IDS), config=gan.config, lr=args.lr,
-            r1_gamma=gan.r1_gamma, mixing_prob=gan.mixing_prob, train_seconds=round(seconds, 1),
+            r1_gamma=gan.r1_gamma, mapping_lr_mult=gan.mapping_lr_mult, mixing_prob=gan.mixing_prob,
+            train_seconds=round(seconds, 1),
             final_d_g_losses_mean_of_last_50=[round(x, 4) for x in last],
             dtype="float16 weights (trained in float32)",
             **({"continued_from": earlier} if earlier else {}))

@@ -11,17 +11,20 @@ import pytest
 
 from helpers import checkpoints as ck
 
-# Outputs of the four shipped networks on fixed inputs, computed with the loaders that read the
-# files *before* they were converted to the one format (session 3): the conversion must not
-# have changed a single weight.
+# Outputs of the four shipped networks on fixed inputs. For the AdaIN decoder they were computed
+# with the loaders that read the files *before* they were converted to the one format (session 3):
+# the conversion must not have changed a single weight. The DCGAN, CycleGAN and StyleGAN were
+# retrained in session 6 (issue #16); their values and fingerprints are the new files', and a
+# retrained file must change both together.
 OLD_LOADER_OUTPUTS = {
-    "dcgan": [5545.263671875, 0.7187293171882629],
-    "cyclegan": [4423.447265625, 3574.40625],
+    "dcgan": [5261.28857421875, 0.3096540570259094],
+    "cyclegan": [3957.55224609375, 3340.996337890625],
     "adain": [5870.34765625, 0.4143989384174347],
-    "stylegan": [5693.1337890625, 0.3294888436794281],
+    "stylegan": [5548.8525390625, 0.5582781434059143],
 }
-FINGERPRINTS = {"dcgan": "118ad3c6ae040537", "cyclegan": "b685a5594f3d2593",
-                "adain": "83ddbcedf2b9c598", "stylegan": "b732335401d46cb6"}
+EARLIER_CYCLEGAN = ck.CHECKPOINT_DIR / "cyclegan_ukiyoe_transpose.npz"
+FINGERPRINTS = {"dcgan": "631cd1ab79027bbd", "cyclegan": "f171c54c97fb46b2",
+                "adain": "83ddbcedf2b9c598", "stylegan": "7ddb92a3806ab3ed"}
 
 
 def _outputs(kind: str) -> list[float]:
@@ -31,10 +34,10 @@ def _outputs(kind: str) -> list[float]:
 
         y = np.asarray(gan.load_generator()(z, training=False))
         return [float(np.abs(y).sum()), float(y.ravel()[123])]
-    if kind == "cyclegan":
+    if kind in ("cyclegan", "cyclegan_transpose"):
         from helpers import cyclegan
 
-        G, F = cyclegan.load_checkpoint()[:2]
+        G, F = cyclegan.load_checkpoint(EARLIER_CYCLEGAN if kind == "cyclegan_transpose" else None)[:2]
         x = np.random.default_rng(1).uniform(-1, 1, (1, 64, 64, 3)).astype(np.float32)
         return [float(np.abs(np.asarray(G(x, training=False))).sum()),
                 float(np.abs(np.asarray(F(x, training=False))).sum())]
@@ -54,6 +57,18 @@ def _outputs(kind: str) -> list[float]:
 def test_shipped_checkpoint_gives_the_old_loaders_outputs(kind: str) -> None:
     assert ck.fingerprint(ck.shipped_path(kind)) == FINGERPRINTS[kind]
     np.testing.assert_allclose(_outputs(kind), OLD_LOADER_OUTPUTS[kind], rtol=1e-5)
+
+
+def test_the_earlier_cyclegan_is_kept_unchanged_for_lesson_05() -> None:
+    """cyclegan_ukiyoe_transpose.npz is the CycleGAN shipped before session 6, byte for byte:
+    the old loaders' outputs and fingerprint, transposed up-sampling, its record saying so."""
+    from helpers import cyclegan
+
+    assert ck.fingerprint(EARLIER_CYCLEGAN) == "b685a5594f3d2593"
+    np.testing.assert_allclose(_outputs("cyclegan_transpose"), [4423.447265625, 3574.40625], rtol=1e-5)
+    assert cyclegan.load_checkpoint(EARLIER_CYCLEGAN)[2].upsample == "transpose"
+    assert cyclegan.load_checkpoint()[2].upsample == "bilinear"
+    assert "--upsample transpose" in ck.read_record(EARLIER_CYCLEGAN)["reproduce"]
 
 
 @pytest.mark.parametrize("kind", sorted(ck.SHIPPED))

@@ -44,3 +44,30 @@ def test_vgg_embedding_shape() -> None:
     assert emb.shape == (3, 128 + 256 + 512)
     with pytest.raises(ValueError, match="images01"):
         metrics.vgg_embedding(np.zeros((32, 32, 3)))
+
+
+def test_nearest_labels_counts_the_modes_a_sample_covers() -> None:
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    reference = np.concatenate([c + rng.normal(size=(20, 2)) for c in centres])
+    labels = np.repeat([0, 1, 2], 20)
+    spread = np.concatenate([c + rng.normal(size=(5, 2)) for c in centres])
+    collapsed = centres[1] + rng.normal(size=(15, 2))
+    assert sorted(set(metrics.nearest_labels(spread, reference, labels))) == [0, 1, 2]
+    assert set(metrics.nearest_labels(collapsed, reference, labels)) == {1}
+    with pytest.raises(ValueError, match="one label per reference"):
+        metrics.nearest_labels(spread, reference, labels[:-1])
+
+
+def test_checkerboard_sees_a_grid_tied_to_the_pixels_not_content() -> None:
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:256, :256]
+    content = 0.5 + 0.3 * np.sin(xx / 5.0)[..., None] * np.ones(3)  # smooth, not periodic in 4 px
+    grid = content.copy()
+    grid[::4, ::4] += 0.05                                            # one pixel in 16 brighter
+    noisy = np.clip(content + rng.normal(0, 0.05, content.shape), 0, 1)
+    plain, gridded, noise = (metrics.checkerboard(im) for im in (content, grid, noisy))
+    assert plain < 1.0 and gridded > 10 * plain and noise < gridded / 2
+    assert metrics.checkerboard((grid * 255).astype(np.uint8)) == pytest.approx(gridded, rel=0.05)
+    with pytest.raises(ValueError, match="period"):
+        metrics.checkerboard(content, period=1)

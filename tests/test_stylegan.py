@@ -87,12 +87,51 @@ def test_shipped_stylegan_loads_is_float16_and_recorded() -> None:
     assert runs and all(r["steps"] > 0 and r["minutes"] > 0 for r in runs)
 
 
-def test_the_docstring_tells_the_truth_about_r1() -> None:
-    """The shipped runs used r1_gamma=0; the class says so, and 0 is its default."""
+def test_the_shipped_generator_was_trained_as_the_class_documents() -> None:
+    """R1 on and a slow mapping network: the class's defaults, and what the shipped record says."""
     record = checkpoints.read_record(checkpoints.shipped_path("stylegan"))
-    gammas = [record["r1_gamma"]] + [record["continued_from"]["r1_gamma"]]
-    assert gammas == [0.0, 0.0] and stylegan.StyleGAN(channels=(8, 8)).r1_gamma == 0.0
-    assert "r1_gamma=0" in (stylegan.StyleGAN.__doc__ or "")
+    gan = stylegan.StyleGAN(channels=(8, 8))
+    assert gan.r1_gamma == stylegan.R1_GAMMA > 0 and gan.mapping_lr_mult == stylegan.MAPPING_LR_MULT < 1
+    assert record["r1_gamma"] == stylegan.R1_GAMMA and record["mapping_lr_mult"] == stylegan.MAPPING_LR_MULT
+    assert "continued_from" not in record                     # one run from scratch, with these settings
+    assert float(gan.m_opt.learning_rate) == pytest.approx(float(gan.g_opt.learning_rate) * stylegan.MAPPING_LR_MULT)
+    with pytest.raises(ValueError, match="r1_gamma"):
+        stylegan.StyleGAN(channels=(8, 8), r1_gamma=-1.0)
+
+
+def test_r1_penalty_and_slow_mapping_act_in_the_step() -> None:
+    """R1 > 0 returns a positive penalty; the mapping moves ~100x less than with mult 1."""
+    import tensorflow as tf
+
+    patches = stylegan.motif_patches(4, size=8, max_side=32)
+    moved = {}
+    for mult in (1.0, 0.01):
+        tf.keras.utils.set_random_seed(0)
+        gan = stylegan.StyleGAN(z_dim=8, w_dim=8, channels=(8, 8), mapping_layers=1, r1_gamma=1.0,
+                                mapping_lr_mult=mult, seed=0)
+        before = [v.numpy().copy() for v in gan.mapping.trainable_weights]
+        d, g, r1 = gan._train_step(tf.constant(patches))
+        assert float(r1) > 0
+        moved[mult] = max(float(np.abs(v.numpy() - b).max()) for v, b in zip(gan.mapping.trainable_weights, before))
+    assert 0 < moved[0.01] < moved[1.0] / 20
+
+
+def test_the_critic_sees_the_batch_spread() -> None:
+    """minibatch_std: a batch of identical images gives a spread of 0, varied ones more."""
+    import tensorflow as tf
+
+    same = tf.ones((4, 4, 4, 2))
+    varied = tf.random.stateless_normal((4, 4, 4, 2), seed=(1, 2))
+    assert float(stylegan.minibatch_std(same)[..., -1].numpy().max()) < 1e-3
+    assert float(stylegan.minibatch_std(varied)[0, 0, 0, -1]) > 0.5
+    d = stylegan.build_discriminator(16)
+    assert "d_batch_spread" in [layer.name for layer in d.layers]
+    assert "d_batch_spread" not in [layer.name for layer in stylegan.build_discriminator(16, batch_spread=False).layers]
+
+
+def test_motif_patches_name_their_works() -> None:
+    patches, sources = stylegan.motif_patches(12, size=16, max_side=64, return_sources=True)
+    assert patches.shape == (12, 16, 16, 3) and sorted(set(sources.tolist())) == list(range(len(stylegan.MOTIF_IDS)))
 
 
 def test_train_stylegan_continues_from_a_checkpoint_and_keeps_its_record(tmp_path) -> None:  # type: ignore[no-untyped-def]
