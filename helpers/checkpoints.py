@@ -37,7 +37,7 @@ import numpy as np
 from .data import DATA_DIR
 
 __all__ = [
-    "CHECKPOINT_DIR", "SHIPPED", "CheckpointError", "shipped_path", "record_path",
+    "CHECKPOINT_DIR", "SHIPPED", "KEPT", "CheckpointError", "shipped_path", "kept_path", "record_path",
     "train_command", "save", "read", "assign", "load_into", "fingerprint",
     "write_record", "read_record", "training_runs", "display_command",
 ]
@@ -53,6 +53,11 @@ SHIPPED: dict[str, str] = {
 }
 
 
+#: Earlier checkpoints kept beside the shipped ones for a lesson's comparison (lesson 05: the
+#: CycleGAN with transposed convolutions that the bilinear one replaced).
+KEPT: dict[str, str] = {"cyclegan_transpose": "cyclegan_ukiyoe_transpose.npz"}
+
+
 class CheckpointError(ValueError):
     """A weight file that is missing, corrupt or made for another network; names the file."""
 
@@ -62,6 +67,13 @@ def shipped_path(kind: str) -> Path:
     if kind not in SHIPPED:
         raise ValueError(f"kind must be one of {sorted(SHIPPED)}, got {kind!r}")
     return CHECKPOINT_DIR / SHIPPED[kind]
+
+
+def kept_path(name: str) -> Path:
+    """An earlier checkpoint kept for comparison (one of :data:`KEPT`)."""
+    if name not in KEPT:
+        raise ValueError(f"name must be one of {sorted(KEPT)}, got {name!r}")
+    return CHECKPOINT_DIR / KEPT[name]
 
 
 def record_path(path: str | Path) -> Path:

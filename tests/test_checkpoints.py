@@ -22,7 +22,7 @@ OLD_LOADER_OUTPUTS = {
     "adain": [5870.34765625, 0.4143989384174347],
     "stylegan": [5548.8525390625, 0.5582781434059143],
 }
-EARLIER_CYCLEGAN = ck.CHECKPOINT_DIR / "cyclegan_ukiyoe_transpose.npz"
+EARLIER_CYCLEGAN = ck.kept_path("cyclegan_transpose")
 FINGERPRINTS = {"dcgan": "631cd1ab79027bbd", "cyclegan": "f171c54c97fb46b2",
                 "adain": "83ddbcedf2b9c598", "stylegan": "7ddb92a3806ab3ed"}
 
@@ -126,7 +126,8 @@ def test_one_error_names_the_file_and_the_command(tmp_path: Path) -> None:
 
 def test_no_module_or_notebook_spells_the_checkpoint_folder() -> None:
     root = Path(__file__).resolve().parent.parent
-    pattern = re.compile(r"""["']checkpoints["']|data/checkpoints|""" + "|".join(n[:-4] for n in ck.SHIPPED.values()))
+    names = list(ck.SHIPPED.values()) + list(ck.KEPT.values())
+    pattern = re.compile(r"""["']checkpoints["']|data/checkpoints|""" + "|".join(n[:-4] for n in names))
     offenders = []
     for path in sorted((root / "helpers").glob("*.py")) + sorted((root / "bench").glob("*.py")):
         if path.name != "checkpoints.py" and pattern.search(path.read_text(encoding="utf-8")):
