@@ -225,8 +225,9 @@ class StyleGAN:
     """Mapping + synthesis + discriminator, trained with lesson 02's non-saturating GAN loss.
 
     ``r1_gamma`` weighs the R1 penalty (the critic's squared gradient on real images, as in
-    StyleGAN): on by default, since without it this small critic pushed the generator into one
-    layout (the shipped record says which γ it was trained with; 0 turns it off).
+    StyleGAN): on by default, as in the shipped generator's run (its record says which γ; 0
+    turns it off). R1 and a slow mapping alone did not stop this generator collapsing onto one
+    layout; the critic's view of the batch spread (:func:`minibatch_std`) did.
     ``mapping_lr_mult`` scales the mapping network's learning rate, 0.01 as in StyleGAN: a
     fast-moving mapping lets w, and with it every sample, drift together. ``mixing_prob`` is
     how often a training batch mixes two w's (style-mixing regularisation).
